@@ -1,0 +1,98 @@
+"""Settings for every process of the platform, read from `IBE_*` environment variables.
+
+Nothing happens at import: call `get_settings()` (cached) where settings are needed, and
+`get_settings.cache_clear()` in tests that change the environment.
+
+An engine whose address is set (`IBE_KAFKA_BOOTSTRAP`, `IBE_TEMPORAL_ADDRESS`, `IBE_REDIS_URL`,
+`IBE_CLICKHOUSE_URL`, `FDB_CLUSTER_FILE`) is used as it is; an engine left unset runs embedded,
+with its files and logs under one data folder (`IBE_DATA_DIR`, default `./.ibe`).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LOOPBACK = "127.0.0.1"
+
+
+class Settings(BaseSettings):
+    """Every knob of the platform; see the README's configuration table."""
+
+    model_config = SettingsConfigDict(env_prefix="IBE_", extra="ignore")
+
+    data_dir: Path = Field(default=Path(".ibe"), description="Files and logs of embedded engines.")
+    deployment: str = Field(default="ibe", description="Name of the store directory (key prefix).")
+
+    # Real engines: when set, nothing is started for them.
+    kafka_bootstrap: str | None = None
+    temporal_address: str | None = None
+    redis_url: str | None = None
+    clickhouse_url: str | None = None
+    fdb_cluster_file: Path | None = Field(
+        default=None, validation_alias=AliasChoices("FDB_CLUSTER_FILE", "IBE_FDB_CLUSTER_FILE")
+    )
+
+    # Pinned loopback ports of the embedded stack.
+    temporal_port: int = 7233
+    temporal_ui_port: int = 8233
+    temporal_http_port: int = 7243
+    temporal_metrics_port: int = 7244
+    kafka_port: int = 19092
+    redis_port: int = 16379
+    dagster_port: int = 3000
+    api_port: int = 8000
+    simulator_port: int = 8100
+    payments_port: int = 8200
+
+    temporal_namespace: str = "default"
+    warehouse_database: str = "ibe"
+    warehouse_lock_timeout_s: float = 120.0
+
+    @property
+    def data_path(self) -> Path:
+        """The data folder as an absolute path."""
+        return self.data_dir.expanduser().resolve()
+
+    @property
+    def store_path(self) -> Path:
+        """SQLite file of the embedded transactional store."""
+        return self.data_path / "store" / "kv.sqlite3"
+
+    @property
+    def warehouse_path(self) -> Path:
+        """chDB data folder of the embedded warehouse."""
+        return self.data_path / "warehouse"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.data_path / "dagster"
+
+    @property
+    def kafka_bootstrap_servers(self) -> str:
+        return self.kafka_bootstrap or f"{LOOPBACK}:{self.kafka_port}"
+
+    @property
+    def temporal_target(self) -> str:
+        return self.temporal_address or f"{LOOPBACK}:{self.temporal_port}"
+
+    @property
+    def redis_target(self) -> str:
+        return self.redis_url or f"redis://{LOOPBACK}:{self.redis_port}/0"
+
+    @property
+    def warehouse_dsn(self) -> str:
+        return self.clickhouse_url or f"chdb://{self.warehouse_path}"
+
+    @property
+    def warehouse_embedded(self) -> bool:
+        return self.clickhouse_url is None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read once from the environment."""
+    return Settings()

@@ -1,0 +1,71 @@
+"""The key schema of the transactional store: every subspace, written once, here.
+
+All keys are `fdb.tuple`-encoded and relative to the deployment's directory (the store adds the
+`(deployment,)` prefix). Add a row here before writing a new kind of key anywhere else.
+
+| subspace              | key tuple                                        | value                                   | owner            |
+|-----------------------|--------------------------------------------------|-----------------------------------------|------------------|
+| `meta`                | ("meta", name)                                   | JSON: schema version, smoke records     | core             |
+| `catalog_pointer`     | ("catalog", "current")                           | load id (UTF-8) of the visible load     | catalog assets   |
+| `catalog_load`        | ("catalog", "load", load_id, "state")            | JSON: progress, resumable cursor        | catalog assets   |
+| `hotel`               | ("hotel", load_id, hid)                          | zstd(JSON) hotel content                | catalog assets   |
+| `hotel_hash`          | ("hotel_hash", hid)                              | content hash (skip unchanged hotels)    | catalog assets   |
+| `idx_region`          | ("idx", "region", load_id, region_id, hid)       | empty                                   | catalog assets   |
+| `idx_geo`             | ("idx", "geo", load_id, geo_cell, hid)           | empty                                   | catalog assets   |
+| `booking`             | ("booking", booking_id)                          | JSON booking record                     | booking API      |
+| `idempotency`         | ("idem", api_key_id, idempotency_key)            | booking id                              | booking API      |
+| `user_bookings`       | ("user", user_id, "booking", booking_id)         | empty                                   | booking API      |
+| `inventory`           | ("inv", hid, room, night_iso)                    | 8-byte little-endian counter (rooms)    | booking API      |
+| `supplier_order`      | ("supplier_order", booking_id, partner_order_id) | JSON attempt record                     | booking sagas    |
+| `apikey`              | ("apikey", sha256_hex)                           | JSON key record (scopes, partner)       | booking API      |
+| `outbox`              | ("outbox", sequence)                             | JSON event envelope                     | streams          |
+| `outbox_seq`          | ("outbox_seq",)                                  | 8-byte counter: next outbox sequence    | streams          |
+| `relay_cursor`        | ("relay", "cursor")                              | last published outbox sequence          | streams          |
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import fdb.tuple
+
+from core.kv.port import strinc
+
+
+class Subspace:
+    """A key prefix made of tuple elements, like FoundationDB's `Subspace`."""
+
+    def __init__(self, *prefix: Any) -> None:
+        self.raw = fdb.tuple.pack(prefix)
+
+    def key(self, *items: Any) -> bytes:
+        return self.raw + fdb.tuple.pack(items)
+
+    def unpack(self, key: bytes) -> tuple[Any, ...]:
+        return fdb.tuple.unpack(key[len(self.raw) :])
+
+    def range(self, *items: Any) -> tuple[bytes, bytes]:
+        """[begin, end) of every key under this subspace (and `items`, if given)."""
+        start = self.key(*items) if items else self.raw
+        return start, strinc(start)
+
+    def sub(self, *items: Any) -> Subspace:
+        child = Subspace()
+        child.raw = self.key(*items)
+        return child
+
+
+META = Subspace("meta")
+CATALOG = Subspace("catalog")
+HOTEL = Subspace("hotel")
+HOTEL_HASH = Subspace("hotel_hash")
+INDEX = Subspace("idx")
+BOOKING = Subspace("booking")
+IDEMPOTENCY = Subspace("idem")
+USER = Subspace("user")
+INVENTORY = Subspace("inv")
+SUPPLIER_ORDER = Subspace("supplier_order")
+APIKEY = Subspace("apikey")
+OUTBOX = Subspace("outbox")
+OUTBOX_SEQ = Subspace("outbox_seq")
+RELAY = Subspace("relay")

@@ -1,0 +1,158 @@
+"""The transactional-store port: an ordered key-value store with serializable transactions.
+
+Modelled on FoundationDB's API so the same code runs on FoundationDB and on the embedded SQLite
+backend. Callers pass keys *relative to the deployment's directory*; the transaction adds the
+directory prefix, so the bytes on disk are identical in both backends (tuple-encoded with
+`fdb.tuple`) and one cluster can host several deployments.
+
+A function that takes a transaction as its first argument and is decorated with `transactional`
+can be called with a store (it runs in its own transaction, retried on conflicts) or with an open
+transaction (it joins it), so small functions compose into one atomic unit.
+"""
+
+from __future__ import annotations
+
+import functools
+import struct
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
+from typing import Concatenate, ParamSpec, TypeVar
+
+from core.kv.limits import check_key, check_transaction, check_value
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+KeyValue = tuple[bytes, bytes]
+
+
+def encode_counter(value: int) -> bytes:
+    """Counters are 8-byte little-endian signed integers, as FoundationDB's atomic add uses."""
+    return struct.pack("<q", value)
+
+
+def decode_counter(raw: bytes | None) -> int:
+    if raw is None:
+        return 0
+    return int.from_bytes(raw.ljust(8, b"\x00")[:8], "little", signed=True)
+
+
+class Transaction(ABC):
+    """One serializable transaction. Keys are relative to the deployment prefix."""
+
+    def __init__(self, prefix: bytes) -> None:
+        self._prefix = prefix
+        self._written = 0
+
+    # Backends implement the raw operations on absolute keys.
+    @abstractmethod
+    def _get(self, key: bytes) -> bytes | None: ...
+
+    @abstractmethod
+    def _set(self, key: bytes, value: bytes) -> None: ...
+
+    @abstractmethod
+    def _clear(self, key: bytes) -> None: ...
+
+    @abstractmethod
+    def _clear_range(self, begin: bytes, end: bytes) -> None: ...
+
+    @abstractmethod
+    def _get_range(self, begin: bytes, end: bytes, limit: int, reverse: bool) -> list[KeyValue]: ...
+
+    @abstractmethod
+    def _add(self, key: bytes, delta: int) -> None: ...
+
+    def _count(self, nbytes: int) -> None:
+        self._written += nbytes
+        check_transaction(self._written)
+
+    def get(self, key: bytes) -> bytes | None:
+        """The value at `key`, or None."""
+        check_key(key)
+        return self._get(self._prefix + key)
+
+    def set(self, key: bytes, value: bytes) -> None:
+        check_key(key)
+        check_value(key, value)
+        self._count(len(key) + len(value))
+        self._set(self._prefix + key, value)
+
+    def clear(self, key: bytes) -> None:
+        check_key(key)
+        self._count(len(key))
+        self._clear(self._prefix + key)
+
+    def clear_range(self, begin: bytes, end: bytes) -> None:
+        """Remove every key in [begin, end)."""
+        self._count(len(begin) + len(end))
+        self._clear_range(self._prefix + begin, self._prefix + end)
+
+    def get_range(
+        self, begin: bytes, end: bytes, limit: int = 0, reverse: bool = False
+    ) -> list[KeyValue]:
+        """Key-value pairs with begin <= key < end in key order (descending if `reverse`).
+
+        `limit` 0 means no limit. Keys come back relative to the deployment prefix.
+        """
+        cut = len(self._prefix)
+        rows = self._get_range(self._prefix + begin, self._prefix + end, limit, reverse)
+        return [(k[cut:], v) for k, v in rows]
+
+    def get_range_startswith(self, prefix: bytes, limit: int = 0, reverse: bool = False) -> list[KeyValue]:
+        return self.get_range(prefix, strinc(prefix), limit, reverse)
+
+    def add(self, key: bytes, delta: int) -> None:
+        """Atomically add `delta` to the little-endian counter at `key` (missing counts as 0)."""
+        check_key(key)
+        self._count(len(key) + 8)
+        self._add(self._prefix + key, delta)
+
+
+class Store(ABC):
+    """A handle on one deployment's directory in a transactional store."""
+
+    max_retries: int = 50
+
+    @abstractmethod
+    def run(self, fn: Callable[[Transaction], R]) -> R:
+        """Run `fn` in a serializable transaction, retrying it on conflicts (bounded)."""
+
+    def iter_range(self, begin: bytes, end: bytes, batch: int = 1000) -> Iterator[KeyValue]:
+        """Read a large range in bounded transactions (each well inside the 5-second limit)."""
+        cursor = begin
+        while True:
+            rows = self.run(lambda tr, c=cursor: tr.get_range(c, end, limit=batch))
+            yield from rows
+            if len(rows) < batch:
+                return
+            cursor = rows[-1][0] + b"\x00"
+
+    def close(self) -> None:
+        """Release the backend's resources."""
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def transactional(fn: Callable[Concatenate[Transaction, P], R]) -> Callable[Concatenate[Transaction | Store, P], R]:
+    """Let `fn(tr, ...)` be called with a Store (own transaction) or a Transaction (joins it)."""
+
+    @functools.wraps(fn)
+    def wrapper(db_or_tr: Transaction | Store, *args: P.args, **kwargs: P.kwargs) -> R:
+        if isinstance(db_or_tr, Transaction):
+            return fn(db_or_tr, *args, **kwargs)
+        return db_or_tr.run(lambda tr: fn(tr, *args, **kwargs))
+
+    return wrapper
+
+
+def strinc(key: bytes) -> bytes:
+    """The first key after every key that starts with `key` (FoundationDB's strinc)."""
+    stripped = key.rstrip(b"\xff")
+    if not stripped:
+        raise ValueError("key must contain a byte other than 0xff")
+    return stripped[:-1] + bytes([stripped[-1] + 1])

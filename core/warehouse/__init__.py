@@ -1,0 +1,7 @@
+"""The warehouse port (ClickHouse / embedded chDB), its turn lock and its migrations."""
+
+from core.warehouse.client import Warehouse, WarehouseError
+from core.warehouse.lock import WarehouseBusy
+from core.warehouse.migrate import migrate
+
+__all__ = ["Warehouse", "WarehouseBusy", "WarehouseError", "migrate"]
