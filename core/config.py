@@ -13,7 +13,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LOOPBACK = "127.0.0.1"
@@ -47,6 +47,16 @@ class Settings(BaseSettings):
     api_port: int = 8000
     simulator_port: int = 8100
     payments_port: int = 8200
+
+    # Supplier and payment provider: unset base URLs mean the local simulators on the pinned ports.
+    # The sandbox credentials below are the simulators' defaults; set the real ones for the real API.
+    ratehawk_base_url: str | None = Field(
+        default=None, description="Host root, e.g. https://api.worldota.net"
+    )
+    ratehawk_key_id: str = "1000"
+    ratehawk_api_key: SecretStr = SecretStr("00000000-0000-4000-8000-000000000000")
+    payments_base_url: str | None = None
+    payments_api_key: SecretStr = SecretStr("sk_test_ibe")
 
     temporal_namespace: str = "default"
     warehouse_database: str = "ibe"
@@ -82,6 +92,16 @@ class Settings(BaseSettings):
     @property
     def redis_target(self) -> str:
         return self.redis_url or f"redis://{LOOPBACK}:{self.redis_port}/0"
+
+    @property
+    def ratehawk_url(self) -> str:
+        """RateHawk host root (the client adds `/api/b2b/v3/`); the local simulator when unset."""
+        return (self.ratehawk_base_url or f"http://{LOOPBACK}:{self.simulator_port}").rstrip("/")
+
+    @property
+    def payments_url(self) -> str:
+        """Payment provider host root; the local payments simulator when unset."""
+        return (self.payments_base_url or f"http://{LOOPBACK}:{self.payments_port}").rstrip("/")
 
     @property
     def warehouse_dsn(self) -> str:
