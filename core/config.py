@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -57,6 +58,17 @@ class Settings(BaseSettings):
     ratehawk_api_key: SecretStr = SecretStr("00000000-0000-4000-8000-000000000000")
     payments_base_url: str | None = None
     payments_api_key: SecretStr = SecretStr("sk_test_ibe")
+
+    # Observability (core/observability): all off or local by default; nothing calls out unless set.
+    otlp_endpoint: str | None = Field(
+        default=None, description="OTLP/HTTP collector URL, e.g. http://otel-collector:4318; unset: no export."
+    )
+    otlp_sample_ratio: float = Field(default=1.0, ge=0.0, le=1.0, description="Share of new traces sampled.")
+    log_format: Literal["text", "json"] = "text"
+    log_level: str = "INFO"
+    metrics_port: int | None = Field(
+        default=None, description="Port of the Prometheus /metrics endpoint of a process without HTTP API."
+    )
 
     temporal_namespace: str = "default"
     warehouse_database: str = "ibe"
