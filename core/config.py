@@ -61,7 +61,7 @@ class Settings(BaseSettings):
 
     # Observability (core/observability): all off or local by default; nothing calls out unless set.
     otlp_endpoint: str | None = Field(
-        default=None, description="OTLP/HTTP collector URL, e.g. http://otel-collector:4318; unset: no export."
+        default=None, description="OTLP/HTTP collector URL (http://collector:4318); unset: no export."
     )
     otlp_sample_ratio: float = Field(default=1.0, ge=0.0, le=1.0, description="Share of new traces sampled.")
     log_format: Literal["text", "json"] = "text"
