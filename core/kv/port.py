@@ -126,7 +126,7 @@ class Store(ABC):
                 return
             cursor = rows[-1][0] + b"\x00"
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - backends without resources need not override it
         """Release the backend's resources."""
 
     def __enter__(self) -> Store:

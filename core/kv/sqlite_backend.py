@@ -9,6 +9,7 @@ Each thread (and each process after a fork) gets its own connection.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import sqlite3
@@ -116,9 +117,7 @@ class SqliteStore(Store):
     def close(self) -> None:
         with self._lock:
             for conn in self._all:
-                try:
+                with contextlib.suppress(sqlite3.Error):
                     conn.close()
-                except sqlite3.Error:
-                    pass
             self._all.clear()
         self._local = threading.local()

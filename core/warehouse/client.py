@@ -50,18 +50,24 @@ class Warehouse:
             yield self._server_client
             return
         path = self.settings.warehouse_path
-        with embedded_turn(path.parent / "warehouse.lock", self.settings.warehouse_lock_timeout_s, self._report):
+        with embedded_turn(
+            path.parent / "warehouse.lock", self.settings.warehouse_lock_timeout_s, self._report
+        ):
             path.mkdir(parents=True, exist_ok=True)
             try:
                 client = clickhouse_connect.get_client(dsn=self.settings.warehouse_dsn)
             except Exception as exc:
-                raise WarehouseError(f"cannot open the embedded warehouse at {path}: {one_line(exc)}") from None
+                raise WarehouseError(
+                    f"cannot open the embedded warehouse at {path}: {one_line(exc)}"
+                ) from None
             try:
                 yield client
             finally:
                 client.close()
 
-    def query(self, sql: str, parameters: dict[str, Any] | None = None) -> tuple[list[str], list[tuple[Any, ...]]]:
+    def query(
+        self, sql: str, parameters: dict[str, Any] | None = None
+    ) -> tuple[list[str], list[tuple[Any, ...]]]:
         """Run one query in its own session; returns (column names, rows)."""
         with self.session() as client:
             try:
