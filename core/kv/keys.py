@@ -17,6 +17,9 @@ All keys are `fdb.tuple`-encoded and relative to the deployment's directory (the
 | `user_bookings`       | ("user", user_id, "booking", booking_id)         | empty                                   | booking API      |
 | `inventory`           | ("inv", hid, room, night_iso)                    | 8-byte little-endian counter (rooms)    | booking API      |
 | `supplier_order`      | ("supplier_order", booking_id, partner_order_id) | JSON attempt record                     | booking sagas    |
+| `inventory_held`      | ("inv_held", hid, room, night_iso)               | 8-byte counter: rooms held or sold      | booking API      |
+| `inventory_hold`      | ("hold", hold_id)                                | JSON hold: nights, rooms, state, expiry | booking API      |
+| `inventory_hold_exp`  | ("hold_exp", expires_at_epoch_s, hold_id)        | empty (expiry index of live holds)      | booking API      |
 | `apikey`              | ("apikey", sha256_hex)                           | JSON key record (scopes, partner)       | booking API      |
 | `outbox`              | ("outbox", sequence)                             | JSON event envelope                     | streams          |
 | `outbox_seq`          | ("outbox_seq",)                                  | 8-byte counter: next outbox sequence    | streams          |
@@ -64,6 +67,9 @@ BOOKING = Subspace("booking")
 IDEMPOTENCY = Subspace("idem")
 USER = Subspace("user")
 INVENTORY = Subspace("inv")
+INVENTORY_HELD = Subspace("inv_held")
+INVENTORY_HOLD = Subspace("hold")
+INVENTORY_HOLD_EXPIRY = Subspace("hold_exp")
 SUPPLIER_ORDER = Subspace("supplier_order")
 APIKEY = Subspace("apikey")
 OUTBOX = Subspace("outbox")
