@@ -24,6 +24,10 @@ All keys are `fdb.tuple`-encoded and relative to the deployment's directory (the
 | `outbox`              | ("outbox", sequence)                             | JSON event envelope                     | streams          |
 | `outbox_seq`          | ("outbox_seq",)                                  | 8-byte counter: next outbox sequence    | streams          |
 | `relay_cursor`        | ("relay", "cursor")                              | last published outbox sequence          | streams          |
+| `relay_hw`            | ("relay", "hw", topic, partition)                | 8-byte counter: highest offset seen     | streams          |
+| `webhook`             | ("webhook", partner_id, webhook_id)              | JSON registration (url, secret, types)  | streams          |
+| `webhook_due`         | ("webhook_due", due_at_ms, delivery_id)          | JSON pending delivery (attempt, event)  | streams          |
+| `webhook_dead`        | ("webhook_dead", partner_id, delivery_id)        | JSON parked delivery + last error       | streams          |
 """
 
 from __future__ import annotations
@@ -75,3 +79,6 @@ APIKEY = Subspace("apikey")
 OUTBOX = Subspace("outbox")
 OUTBOX_SEQ = Subspace("outbox_seq")
 RELAY = Subspace("relay")
+WEBHOOK = Subspace("webhook")
+WEBHOOK_DUE = Subspace("webhook_due")
+WEBHOOK_DEAD = Subspace("webhook_dead")
