@@ -1,0 +1,123 @@
+"""Managed allotments: all-or-nothing holds, release, consume, expiry, and the last room under contention."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, timedelta
+
+import pytest
+
+from core.booking import inventory
+from core.booking.inventory import AllotmentBelowHeld, SoldOut
+from core.domain.booking import utcnow
+from core.outbox import read_after
+
+HID, ROOM = 1001, "Standard Double"
+N1 = date(2030, 5, 1)
+NIGHTS = [N1 + timedelta(days=i) for i in range(3)]
+
+
+def available(store, nights=NIGHTS):
+    return [n.available for n in inventory.night_inventory(store, HID, ROOM, nights)]
+
+
+def test_unmanaged_nights_are_not_limited(store):
+    for i in range(5):
+        h = inventory.hold(store, f"h{i}", HID, ROOM, NIGHTS, 3, utcnow())
+        assert h.nights == []
+    assert available(store) == [None, None, None]
+
+
+def test_hold_takes_every_managed_night_or_none(store):
+    inventory.set_allotments(store, HID, ROOM, {NIGHTS[0]: 2, NIGHTS[1]: 1, NIGHTS[2]: 2})
+    inventory.hold(store, "a", HID, ROOM, NIGHTS, 1, utcnow())
+    assert available(store) == [1, 0, 1]
+    with pytest.raises(SoldOut) as err:
+        inventory.hold(store, "b", HID, ROOM, NIGHTS, 1, utcnow())
+    assert err.value.night == NIGHTS[1]
+    # Nothing of the refused hold was taken, and no hold record was written.
+    assert available(store) == [1, 0, 1]
+    assert inventory.get_hold(store, "b") is None
+    # A stay avoiding the full night still books.
+    inventory.hold(store, "c", HID, ROOM, [NIGHTS[2]], 1, utcnow())
+    assert available(store) == [1, 0, 0]
+
+
+def test_release_is_idempotent_and_consume_stops_expiry(store):
+    inventory.set_allotments(store, HID, ROOM, dict.fromkeys(NIGHTS, 2))
+    now = utcnow()
+    inventory.hold(store, "a", HID, ROOM, NIGHTS, 1, now, ttl=timedelta(seconds=10))
+    inventory.hold(store, "b", HID, ROOM, NIGHTS, 1, now, ttl=timedelta(seconds=10))
+    assert available(store) == [0, 0, 0]
+    inventory.release(store, "a")
+    inventory.release(store, "a")
+    assert available(store) == [1, 1, 1]
+    inventory.consume(store, "b")
+    assert inventory.expire_holds(store, now + timedelta(minutes=5)) == []
+    assert available(store) == [1, 1, 1]
+    inventory.release(store, "b")  # a cancellation gives sold rooms back
+    assert available(store) == [2, 2, 2]
+
+
+def test_expired_holds_are_released_and_a_retried_hold_takes_again(store):
+    inventory.set_allotments(store, HID, ROOM, {N1: 1})
+    now = utcnow()
+    inventory.hold(store, "a", HID, ROOM, [N1], 1, now, ttl=timedelta(seconds=30))
+    inventory.hold(store, "a", HID, ROOM, [N1], 1, now)  # same hold again: extends, takes nothing more
+    assert available(store, [N1]) == [0]
+    assert inventory.expire_holds(store, now + timedelta(minutes=31)) == ["a"]
+    assert available(store, [N1]) == [1]
+    assert inventory.get_hold(store, "a").state == "released"
+    inventory.hold(store, "a", HID, ROOM, [N1], 1, now)
+    assert available(store, [N1]) == [0]
+
+
+def test_allotment_cannot_drop_below_rooms_taken(store):
+    inventory.set_allotments(store, HID, ROOM, {N1: 2})
+    inventory.hold(store, "a", HID, ROOM, [N1], 2, utcnow())
+    with pytest.raises(AllotmentBelowHeld, match="below the 2 room"):
+        inventory.set_allotments(store, HID, ROOM, {N1: 1})
+    inventory.set_allotments(store, HID, ROOM, {N1: 5})
+    assert available(store, [N1]) == [3]
+
+
+def test_changes_publish_inventory_updates(store):
+    inventory.set_allotments(store, HID, ROOM, {N1: 2})
+    inventory.hold(store, "a", HID, ROOM, [N1], 1, utcnow())
+    inventory.release(store, "a")
+    events = [e for e in read_after(store, 0) if e.topic == "inventory.updates"]
+    assert [e.key for e in events] == [f"{HID}:{ROOM}:{N1.isoformat()}".encode()] * 3
+    import orjson
+
+    assert [(orjson.loads(e.value)["delta"], orjson.loads(e.value)["remaining"]) for e in events] == [
+        (2, 2),
+        (-1, 1),
+        (1, 2),
+    ]
+
+
+def test_last_room_200_concurrent_holds_exactly_one(store):
+    inventory.set_allotments(store, HID, ROOM, dict.fromkeys(NIGHTS, 1))
+    won, refused, errors = [], [], []
+    start = threading.Barrier(200)
+
+    def attempt(i: int) -> None:
+        try:
+            start.wait()
+            inventory.hold(store, f"h{i}", HID, ROOM, NIGHTS, 1, utcnow())
+            won.append(i)
+        except SoldOut:
+            refused.append(i)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(200)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(won) == 1 and len(refused) == 199
+    assert available(store) == [0, 0, 0]
+    inventory.release(store, f"h{won[0]}")
+    assert available(store) == [1, 1, 1]
