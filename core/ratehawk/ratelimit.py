@@ -14,6 +14,7 @@ key would need a shared counter (Redis), which this module does not provide.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -182,13 +183,16 @@ class RateLimiter:
             return
         now = self._clock()
         window.prune(now)
+        reset = headers.get("x-ratelimit-reset")
+        delay = parse_reset(reset) if reset else None
         local_remaining = window.limit.requests - len(window.sent)
-        # Another client on the same key used part of the window: count its requests as ours.
-        for _ in range(max(0, local_remaining - remaining)):
-            window.sent.append(now)
+        if local_remaining > remaining:
+            # Another client on the same key used part of the window: count its requests as ours,
+            # expiring when the server's window resets.
+            stamp = now if delay is None else now - window.limit.seconds + min(delay, window.limit.seconds)
+            for _ in range(local_remaining - remaining):
+                bisect.insort(window.sent, stamp)
         if remaining <= 0:
-            reset = headers.get("x-ratelimit-reset")
-            delay = parse_reset(reset) if reset else None
             self.block(endpoint, window.limit.seconds if delay is None else delay)
 
     def block(self, endpoint: str, seconds: float) -> None:
