@@ -119,8 +119,12 @@ class Store(ABC):
     def iter_range(self, begin: bytes, end: bytes, batch: int = 1000) -> Iterator[KeyValue]:
         """Read a large range in bounded transactions (each well inside the 5-second limit)."""
         cursor = begin
+
+        def page(tr: Transaction) -> list[KeyValue]:
+            return tr.get_range(cursor, end, limit=batch)
+
         while True:
-            rows = self.run(lambda tr, c=cursor: tr.get_range(c, end, limit=batch))
+            rows = self.run(page)
             yield from rows
             if len(rows) < batch:
                 return

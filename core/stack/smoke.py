@@ -7,6 +7,7 @@ green check means the engines answer *and* the project's ports work against them
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 import uuid
 from collections.abc import Callable
@@ -142,8 +143,8 @@ def run_all(settings: Settings, on_result: Callable[[SmokeResult], None] | None 
         ("workflows", "Temporal", check_temporal),
     ]
     results = []
-    for port, engine, fn in steps:
-        result = _timed(port, engine, lambda fn=fn: fn(settings, token))
+    for port, engine, check in steps:
+        result = _timed(port, engine, functools.partial(check, settings, token))
         results.append(result)
         if on_result:
             on_result(result)

@@ -105,3 +105,9 @@ def test_chunked_values_round_trip_and_shrink(kv: Store) -> None:
     assert kv.run(lambda tr: get_chunked(tr, key)) == big
     kv.run(lambda tr: set_chunked(tr, key, b"small"))
     assert kv.run(lambda tr: get_chunked(tr, key)) == b"small"
+
+
+def test_iter_range_pages_through_a_large_range_in_order(kv: Store) -> None:
+    kv.run(lambda tr: [tr.set(SPACE.key("page", i), b"%d" % i) for i in range(2_345)])
+    seen = [SPACE.unpack(k)[1] for k, _ in kv.iter_range(*SPACE.range("page"), batch=500)]
+    assert seen == list(range(2_345))
