@@ -127,17 +127,17 @@ def _reduce() -> ReduceDataOptions:
     return ReduceDataOptions().calcs(["lastNotNull"]).values(False)
 
 
-# Options that Grafana 13's panel schemas require but grafana-foundation-sdk 10.1 does not model;
-# the values are Grafana's own defaults (each panel's `defaultOptions`). The schema check in the
-# tests fails if one goes missing again.
+# Options that the panel schemas of the Grafana we deploy (11.3, deploy/compose.yaml) require but
+# grafana-foundation-sdk 10.1 does not write; the values are Grafana's own defaults (each panel's
+# `defaultOptions`). The schema check in the tests fails if one goes missing.
 _SCHEMA_DEFAULTS: dict[str, dict[str, object]] = {
     "stat": {"percentChangeColorMode": "standard", "showPercentChange": False, "wideLayout": True},
     "table": {"frameIndex": 0},
-    "piechart": {"displayLabels": ["percent"], "sort": "desc"},
+    "piechart": {"displayLabels": ["percent"]},
 }
-# And fields the SDK writes that Grafana 13 dropped: the table footer moved to field config; the
-# auto-interval knobs belong to interval variables only; the variable `id` is no longer modelled.
-_SCHEMA_DROPPED = {"table": ("footer",)}
+# And fields the SDK writes that the schema does not have: the auto-interval knobs belong to
+# interval variables only, and a variable `id` is not modelled.
+_SCHEMA_DROPPED: dict[str, tuple[str, ...]] = {}
 _VARIABLE_DROPPED = ("id", "auto", "auto_min", "auto_count")
 
 
