@@ -1,17 +1,16 @@
 # Every target creates the environment itself: a fresh clone needs nothing but Python 3.11 and make.
 SHELL := /bin/bash
-UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+PYTHON ?= python3
+UV := $(PYTHON) -m uv
 VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
 .PHONY: install demo test bench lint format stack-up stack-down stack-status dagster-ui clean
 
-$(UV):
-	@echo "==> installing uv (Python package manager) from PyPI"
-	python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
-
-install: $(UV)
+install:
+	@$(UV) --version >/dev/null 2>&1 || { echo "==> installing uv (Python package manager) from PyPI"; \
+		$(PYTHON) -m pip install --quiet uv; }
 	@echo "==> creating $(VENV) from uv.lock"
 	$(UV) sync --frozen --quiet
 	@if [ -f dashboards/schema-check/package-lock.json ]; then \
