@@ -6,12 +6,15 @@ All keys are `fdb.tuple`-encoded and relative to the deployment's directory (the
 | subspace              | key tuple                                        | value                                   | owner            |
 |-----------------------|--------------------------------------------------|-----------------------------------------|------------------|
 | `meta`                | ("meta", name)                                   | JSON: schema version, smoke records     | core             |
-| `catalog_pointer`     | ("catalog", "current")                           | load id (UTF-8) of the visible load     | catalog assets   |
+| `catalog_pointer`     | ("catalog", "current")                           | JSON {seq, load_id, kind}: visible load | catalog assets   |
+| `catalog_seq`         | ("catalog", "seq")                               | 8-byte counter: last load seq           | catalog assets   |
 | `catalog_load`        | ("catalog", "load", load_id, "state")            | JSON: progress, resumable cursor        | catalog assets   |
-| `hotel`               | ("hotel", load_id, hid)                          | zstd(JSON) hotel content                | catalog assets   |
-| `hotel_hash`          | ("hotel_hash", hid)                              | content hash (skip unchanged hotels)    | catalog assets   |
-| `idx_region`          | ("idx", "region", load_id, region_id, hid)       | empty                                   | catalog assets   |
-| `idx_geo`             | ("idx", "geo", load_id, geo_cell, hid)           | empty                                   | catalog assets   |
+| `catalog_zdict`       | ("catalog", "zdict", dict_id) / ("catalog", "zdict_current") | zstd dictionary / its id    | catalog assets   |
+| `hotel`               | ("hotel", hid, seq)                              | zstd(JSON) hotel content; b"" off sale  | catalog assets   |
+| `hotel_hash`          | ("hotel_hash", hid)                              | tuple(hash, region, geo cell) newest    | catalog assets   |
+| `idx_region`          | ("idx", "region", region_id, hid, seq)           | b"\\x01" listed, b"" removed            | catalog assets   |
+| `idx_geo`             | ("idx", "geo", lat_cell, lon_cell, hid, seq)     | <dd lat, lon; b"" removed               | catalog assets   |
+| `region`              | ("region", region_id, seq)                       | JSON region record                      | catalog assets   |
 | `booking`             | ("booking", booking_id)                          | JSON booking record                     | booking API      |
 | `idempotency`         | ("idem", api_key_id, idempotency_key)            | booking id                              | booking API      |
 | `user_bookings`       | ("user", user_id, "booking", booking_id)         | empty                                   | booking API      |
@@ -67,6 +70,7 @@ CATALOG = Subspace("catalog")
 HOTEL = Subspace("hotel")
 HOTEL_HASH = Subspace("hotel_hash")
 INDEX = Subspace("idx")
+REGION = Subspace("region")
 BOOKING = Subspace("booking")
 IDEMPOTENCY = Subspace("idem")
 USER = Subspace("user")
