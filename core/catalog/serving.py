@@ -1,0 +1,485 @@
+"""The serving copy of the catalog in the transactional store: how it is laid out, written and read.
+
+Every write belongs to a *load* (one dump applied: a weekly full dump or a daily incremental one).
+A load gets a sequence number `seq` when it starts, and writes versions keyed by that number; the
+pointer ("catalog", "current") names the seq readers see. A reader takes, for each key, the newest
+version with a seq at most the pointer's, so nothing of a load is visible until its last step flips
+the pointer, and then all of it is, at once. Unchanged hotels are not written again (their content
+hash is kept per hid), so a weekly refresh in which 2% of hotels changed writes 2% of the records.
+
+Key layout (tuple-encoded, relative to the deployment; rows of `core/kv/keys.py`):
+
+    ("catalog", "current")                      JSON {seq, load_id, kind, published_at}
+    ("catalog", "seq")                          8-byte counter: last seq handed out
+    ("catalog", "load", load_id, "state")       JSON LoadState: seq, status, resumable cursor, counts
+    ("catalog", "zdict", dict_id)               zstd dictionary bytes (see codec.py)
+    ("hotel", hid, seq)                         zstd(raw dump line), or b"" = off sale (deleted)
+    ("hotel_hash", hid)                         tuple(content hash, region_id, lat cell, lon cell)
+                                                of the newest written version; absent = off sale
+    ("idx", "region", region_id, hid, seq)      b"\\x01" listed, b"" = no longer in that region
+    ("idx", "geo", lat_cell, lon_cell, hid, seq) struct <dd (lat, lon), b"" = moved away / off sale
+    ("region", region_id, seq)                  JSON region record (region dump)
+
+A load is resumable: its cursor (rows applied so far) is committed in the same transaction as the
+rows, so a crashed load re-run with the same load id starts after the last committed chunk and
+writes each row exactly once. Each transaction stays far inside the store's limits (10 MB).
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from itertools import chain, islice
+from typing import Any
+
+import fdb.tuple
+import orjson
+
+from core.catalog.codec import Decoder, RecordCodec, load_codec, save_codec, train
+from core.domain.catalog import Hotel, NearbyHotel, Region, distance_km
+from core.kv import Store, Transaction, decode_counter
+from core.kv.keys import CATALOG, HOTEL, HOTEL_HASH, INDEX, REGION, Subspace
+from core.kv.limits import MAX_VALUE_BYTES
+
+IDX_REGION = INDEX.sub("region")
+IDX_GEO = INDEX.sub("geo")
+POINTER_KEY = CATALOG.key("current")
+SEQ_KEY = CATALOG.key("seq")
+
+GEO_CELL_DEG = 0.02  # about 2.2 km of latitude: a city-centre search reads a handful of ranges
+MAX_RADIUS_KM = 200.0
+TX_MAX_ROWS = 2_000
+TX_MAX_BYTES = 4_000_000  # the store allows 10 MB a transaction; leave room for index keys
+TRAIN_SAMPLES = 2_000
+_LIVE = b"\x01"
+_GONE = b""
+_POS = struct.Struct("<dd")
+
+_decoder = Decoder()
+
+
+# -- the pointer and load states ------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class LoadPointer:
+    """The load readers see."""
+
+    seq: int
+    load_id: str
+    kind: str
+    published_at: str
+
+
+@dataclass(slots=True)
+class LoadState:
+    """Progress of one load, committed with every chunk of rows it writes."""
+
+    load_id: str
+    seq: int
+    kind: str  # "full" or "incremental"
+    status: str = "writing"  # "writing" -> "published"
+    rows_done: int = 0  # rows of the input applied (the resume cursor)
+    written: int = 0  # hotels whose content changed (new version written)
+    unchanged: int = 0  # hotels skipped: same content hash as the version already stored
+    off_sale: int = 0  # hotels taken off sale (deleted in the dump, or gone from a full dump)
+    regions: int = 0
+    started_at: str = field(default_factory=lambda: _now())
+    published_at: str | None = None
+
+    def to_json(self) -> bytes:
+        return orjson.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, raw: bytes) -> LoadState:
+        return cls(**orjson.loads(raw))
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _state_key(load_id: str) -> bytes:
+    return CATALOG.key("load", load_id, "state")
+
+
+def _pointer(tr: Transaction) -> LoadPointer | None:
+    raw = tr.get(POINTER_KEY)
+    return None if raw is None else LoadPointer(**orjson.loads(raw))
+
+
+def current_load(store: Store | Transaction) -> LoadPointer | None:
+    """The published load readers see, or None before the first load."""
+    if isinstance(store, Transaction):
+        return _pointer(store)
+    return store.run(_pointer)
+
+
+def load_state(store: Store, load_id: str) -> LoadState | None:
+    raw = store.run(lambda tr: tr.get(_state_key(load_id)))
+    return None if raw is None else LoadState.from_json(raw)
+
+
+# -- cells ----------------------------------------------------------------------------------------
+def geo_cell(latitude: float, longitude: float) -> tuple[int, int]:
+    """The (lat, lon) grid cell of a position; cells are GEO_CELL_DEG degrees on each side."""
+    return math.floor((latitude + 90.0) / GEO_CELL_DEG), math.floor((longitude + 180.0) / GEO_CELL_DEG)
+
+
+_LON_CELLS = round(360.0 / GEO_CELL_DEG)
+
+
+# -- writing --------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class ServingRow:
+    """One accepted dump line, as the serving load needs it."""
+
+    hid: int
+    content_hash: bytes
+    raw: bytes
+    region_id: int | None
+    latitude: float | None
+    longitude: float | None
+    deleted: bool = False
+
+
+class ServingLoad:
+    """Writes one load: `open` (or resume), `write` rows, optionally `take_off_sale_missing`, `publish`.
+
+    Safe to re-run: a published load does nothing again; an interrupted one resumes at its cursor.
+    """
+
+    def __init__(self, store: Store, state: LoadState) -> None:
+        self.store = store
+        self.state = state
+        self._codec: RecordCodec | None = None
+
+    @classmethod
+    def open(cls, store: Store, load_id: str, kind: str) -> ServingLoad:
+        """Start the load `load_id`, or resume it if it was started before."""
+        if kind not in ("full", "incremental"):
+            raise ValueError(f"load kind must be 'full' or 'incremental', not {kind!r}")
+
+        def start(tr: Transaction) -> LoadState:
+            raw = tr.get(_state_key(load_id))
+            if raw is not None:
+                return LoadState.from_json(raw)
+            tr.add(SEQ_KEY, 1)
+            seq = decode_counter(tr.get(SEQ_KEY))
+            state = LoadState(load_id=load_id, seq=seq, kind=kind)
+            tr.set(_state_key(load_id), state.to_json())
+            return state
+
+        return cls(store, store.run(start))
+
+    @property
+    def published(self) -> bool:
+        return self.state.status == "published"
+
+    def _ensure_codec(self, samples: list[bytes]) -> RecordCodec:
+        if self._codec is None:
+            codec = load_codec(self.store)
+            if codec is None:
+                codec = RecordCodec(train(samples))
+                save_codec(self.store, codec)
+            self._codec = codec
+        return self._codec
+
+    def write(
+        self, rows: Iterable[ServingRow], progress: Callable[[LoadState], None] | None = None
+    ) -> LoadState:
+        """Apply `rows` (the load's whole input, in the same order on every run) after the cursor."""
+        if self.published:
+            return self.state
+        it = islice(iter(rows), self.state.rows_done, None)
+        first = list(islice(it, TRAIN_SAMPLES))
+        codec = self._ensure_codec([r.raw for r in first if r.raw and not r.deleted])
+        chunk: list[ServingRow] = []
+        size = 0
+        for row in chain(first, it):
+            chunk.append(row)
+            size += len(row.raw) // 3  # a compressed record is a third of its line or less
+            if len(chunk) >= TX_MAX_ROWS or size >= TX_MAX_BYTES:
+                self._commit_chunk(chunk, codec)
+                chunk, size = [], 0
+                if progress is not None:
+                    progress(self.state)
+        if chunk:
+            self._commit_chunk(chunk, codec)
+            if progress is not None:
+                progress(self.state)
+        return self.state
+
+    def _commit_chunk(self, chunk: list[ServingRow], codec: RecordCodec) -> None:
+        seq = self.state.seq
+
+        def apply(tr: Transaction) -> LoadState:
+            state = LoadState.from_json(tr.get(_state_key(self.state.load_id)) or self.state.to_json())
+            for row in chunk:
+                _apply_row(tr, row, seq, codec, state)
+            state.rows_done += len(chunk)
+            tr.set(_state_key(state.load_id), state.to_json())
+            return state
+
+        self.state = self.store.run(apply)
+
+    def write_regions(self, regions: Iterable[dict[str, Any]]) -> int:
+        """Store region records (region dump lines) under this load; returns how many were written."""
+        if self.published:
+            return 0
+        seq, count = self.state.seq, 0
+        it = iter(regions)
+        while batch := list(islice(it, TX_MAX_ROWS)):
+
+            def apply(tr: Transaction, batch: list[dict[str, Any]] = batch) -> None:
+                for rec in batch:
+                    tr.set(REGION.key(int(rec["id"]), seq), orjson.dumps(rec))
+
+            self.store.run(apply)
+            count += len(batch)
+        self.state.regions = count
+        self.store.run(lambda tr: tr.set(_state_key(self.state.load_id), self.state.to_json()))
+        return count
+
+    def take_off_sale_missing(self, seen_hids: Iterable[int]) -> int:
+        """Full loads: take off sale every hotel on sale that the full dump no longer lists."""
+        if self.published:
+            return 0
+        seen = set(seen_hids)
+        begin, end = HOTEL_HASH.range()
+        missing = [HOTEL_HASH.unpack(k)[0] for k, _ in self.store.iter_range(begin, end, batch=10_000)]
+        missing = [hid for hid in missing if hid not in seen]
+        del seen
+        removed = 0
+        for i in range(0, len(missing), TX_MAX_ROWS):
+            part = missing[i : i + TX_MAX_ROWS]
+
+            def apply(tr: Transaction, part: list[int] = part) -> int:
+                n = 0
+                for hid in part:
+                    n += _take_off_sale(tr, hid, self.state.seq)
+                state = LoadState.from_json(tr.get(_state_key(self.state.load_id)) or b"{}")
+                state.off_sale += n
+                tr.set(_state_key(state.load_id), state.to_json())
+                self.state = state
+                return n
+
+            removed += self.store.run(apply)
+        return removed
+
+    def publish(self) -> LoadState:
+        """Flip the pointer to this load: everything it wrote becomes visible at once."""
+
+        def flip(tr: Transaction) -> LoadState:
+            state = LoadState.from_json(tr.get(_state_key(self.state.load_id)) or self.state.to_json())
+            if state.status == "published":
+                return state
+            current = _pointer(tr)
+            if current is not None and current.seq > state.seq:
+                raise RuntimeError(
+                    f"load {state.load_id} (seq {state.seq}) is older than the published load "
+                    f"{current.load_id} (seq {current.seq}); start a new load instead"
+                )
+            state.status, state.published_at = "published", _now()
+            pointer = LoadPointer(state.seq, state.load_id, state.kind, state.published_at)
+            tr.set(POINTER_KEY, orjson.dumps(asdict(pointer)))
+            tr.set(_state_key(state.load_id), state.to_json())
+            return state
+
+        self.state = self.store.run(flip)
+        return self.state
+
+
+def _hash_entry(raw: bytes | None) -> tuple[bytes, int | None, int | None, int | None] | None:
+    if raw is None:
+        return None
+    h, region_id, lat_i, lon_i = fdb.tuple.unpack(raw)
+    return h, region_id, lat_i, lon_i
+
+
+def _apply_row(tr: Transaction, row: ServingRow, seq: int, codec: RecordCodec, state: LoadState) -> None:
+    if row.deleted:
+        state.off_sale += _take_off_sale(tr, row.hid, seq)
+        return
+    old = _hash_entry(tr.get(HOTEL_HASH.key(row.hid)))
+    if old is not None and old[0] == row.content_hash:
+        state.unchanged += 1
+        return
+    blob = codec.compress(row.raw)
+    if len(blob) > MAX_VALUE_BYTES:
+        raise ValueError(f"hotel {row.hid}: compressed record of {len(blob):,} bytes exceeds the store limit")
+    tr.set(HOTEL.key(row.hid, seq), blob)
+    lat_i = lon_i = None
+    if row.latitude is not None and row.longitude is not None:
+        lat_i, lon_i = geo_cell(row.latitude, row.longitude)
+    if old is not None:
+        _, old_region, old_lat, old_lon = old
+        if old_region is not None and old_region != row.region_id:
+            tr.set(IDX_REGION.key(old_region, row.hid, seq), _GONE)
+        if old_lat is not None and (old_lat, old_lon) != (lat_i, lon_i):
+            tr.set(IDX_GEO.key(old_lat, old_lon, row.hid, seq), _GONE)
+    if row.region_id is not None:
+        tr.set(IDX_REGION.key(row.region_id, row.hid, seq), _LIVE)
+    if lat_i is not None:
+        tr.set(IDX_GEO.key(lat_i, lon_i, row.hid, seq), _POS.pack(row.latitude, row.longitude))
+    tr.set(HOTEL_HASH.key(row.hid), fdb.tuple.pack((row.content_hash, row.region_id, lat_i, lon_i)))
+    state.written += 1
+
+
+def _take_off_sale(tr: Transaction, hid: int, seq: int) -> int:
+    old = _hash_entry(tr.get(HOTEL_HASH.key(hid)))
+    if old is None:
+        return 0  # never on sale, or already off sale
+    _, region_id, lat_i, lon_i = old
+    tr.set(HOTEL.key(hid, seq), _GONE)
+    if region_id is not None:
+        tr.set(IDX_REGION.key(region_id, hid, seq), _GONE)
+    if lat_i is not None:
+        tr.set(IDX_GEO.key(lat_i, lon_i, hid, seq), _GONE)
+    tr.clear(HOTEL_HASH.key(hid))
+    return 1
+
+
+# -- reading --------------------------------------------------------------------------------------
+def _visible_version(tr: Transaction, space: Subspace, items: tuple[Any, ...], seq: int) -> bytes | None:
+    """The newest value of `items` written by a load with seq <= `seq`."""
+    begin = space.key(*items)
+    rows = tr.get_range(begin, space.key(*items, seq + 1), limit=1, reverse=True)
+    return rows[0][1] if rows else None
+
+
+def _decode_hotel(tr: Transaction, hid: int, seq: int) -> Hotel | None:
+    blob = _visible_version(tr, HOTEL, (hid,), seq)
+    if not blob:
+        return None
+    return Hotel.from_record(orjson.loads(_decoder.decompress(tr, blob)))
+
+
+def get_hotel(store: Store | Transaction, hid: int) -> Hotel | None:
+    """The hotel `hid` as currently on sale, or None (unknown, deleted, or not yet published)."""
+
+    def read(tr: Transaction) -> Hotel | None:
+        pointer = _pointer(tr)
+        return None if pointer is None else _decode_hotel(tr, hid, pointer.seq)
+
+    return read(store) if isinstance(store, Transaction) else store.run(read)
+
+
+def get_hotels(store: Store, hids: Iterable[int]) -> dict[int, Hotel]:
+    """Several hotels read in one transaction; hids not on sale are absent from the answer."""
+    wanted = list(dict.fromkeys(hids))
+
+    def read(tr: Transaction) -> dict[int, Hotel]:
+        pointer = _pointer(tr)
+        if pointer is None:
+            return {}
+        found = {}
+        for hid in wanted:
+            hotel = _decode_hotel(tr, hid, pointer.seq)
+            if hotel is not None:
+                found[hid] = hotel
+        return found
+
+    return store.run(read)
+
+
+def get_region(store: Store, region_id: int) -> Region | None:
+    """A region of the published region dump, or None."""
+
+    def read(tr: Transaction) -> Region | None:
+        pointer = _pointer(tr)
+        raw = None if pointer is None else _visible_version(tr, REGION, (region_id,), pointer.seq)
+        return Region.from_record(orjson.loads(raw)) if raw else None
+
+    return store.run(read)
+
+
+def _latest_per_hid(rows: Iterable[tuple[tuple[Any, ...], bytes]], seq: int) -> Iterator[tuple[int, bytes]]:
+    """From index entries sorted by (..., hid, entry seq), the visible value for each hid."""
+    last_hid: int | None = None
+    last_value: bytes | None = None
+    for (hid, entry_seq), value in rows:
+        if entry_seq > seq:
+            continue
+        if hid != last_hid:
+            if last_hid is not None and last_value:
+                yield last_hid, last_value
+            last_hid = hid
+        last_value = value
+    if last_hid is not None and last_value:
+        yield last_hid, last_value
+
+
+def hotels_in_region(
+    store: Store, region_id: int, limit: int | None = None, after_hid: int | None = None
+) -> list[int]:
+    """Hids on sale in a region (the hotel's own `region.id`), ascending; page with `after_hid`."""
+
+    def read(tr: Transaction) -> list[int]:
+        pointer = _pointer(tr)
+        if pointer is None:
+            return []
+        begin = IDX_REGION.key(region_id) if after_hid is None else IDX_REGION.key(region_id, after_hid + 1)
+        end = IDX_REGION.range(region_id)[1]
+        prefix = len(IDX_REGION.key(region_id))
+        rows = ((fdb.tuple.unpack(k[prefix:]), v) for k, v in tr.get_range(begin, end))
+        out = []
+        for hid, _ in _latest_per_hid(rows, pointer.seq):
+            out.append(hid)
+            if limit is not None and len(out) >= limit:
+                break
+        return out
+
+    return store.run(read)
+
+
+def _lon_ranges(lo: int, hi: int) -> list[tuple[int, int]]:
+    """Inclusive lon-cell ranges covering lo..hi, split where they cross the antimeridian."""
+    if hi - lo + 1 >= _LON_CELLS:
+        return [(0, _LON_CELLS - 1)]
+    if lo < 0:
+        return [(lo + _LON_CELLS, _LON_CELLS - 1), (0, hi)]
+    if hi >= _LON_CELLS:
+        return [(lo, _LON_CELLS - 1), (0, hi - _LON_CELLS)]
+    return [(lo, hi)]
+
+
+def hotels_near(
+    store: Store, latitude: float, longitude: float, radius_km: float, limit: int | None = None
+) -> list[NearbyHotel]:
+    """Hotels on sale within `radius_km` of a point, nearest first (geo-cell index, exact distance)."""
+    if not (-90.0 <= latitude <= 90.0 and -180.0 <= longitude <= 180.0):
+        raise ValueError("latitude must be within -90..90 and longitude within -180..180")
+    if not 0 < radius_km <= MAX_RADIUS_KM:
+        raise ValueError(f"radius_km must be in (0, {MAX_RADIUS_KM:g}]")
+    dlat = radius_km / 110.574
+    cos_lat = max(math.cos(math.radians(min(89.9, abs(latitude) + dlat))), 1e-6)
+    dlon = min(180.0, radius_km / (111.320 * cos_lat))
+    lat_lo, lon_lo = geo_cell(max(-90.0, latitude - dlat), longitude - dlon)
+    lat_hi, lon_hi = geo_cell(min(90.0, latitude + dlat), longitude + dlon)
+
+    def read(tr: Transaction) -> list[NearbyHotel]:
+        pointer = _pointer(tr)
+        if pointer is None:
+            return []
+        hits = []
+        for lat_i in range(lat_lo, lat_hi + 1):
+            for lo, hi in _lon_ranges(lon_lo, lon_hi):
+                begin = IDX_GEO.key(lat_i, lo)
+                end = IDX_GEO.range(lat_i, hi)[1]
+                rows = tr.get_range(begin, end)
+                per_cell: dict[int, list[tuple[tuple[Any, ...], bytes]]] = {}
+                for k, v in rows:
+                    _, lon_i, hid, entry_seq = IDX_GEO.unpack(k)
+                    per_cell.setdefault(lon_i, []).append(((hid, entry_seq), v))
+                for cell_rows in per_cell.values():
+                    for hid, value in _latest_per_hid(cell_rows, pointer.seq):
+                        lat, lon = _POS.unpack(value)
+                        d = distance_km(latitude, longitude, lat, lon)
+                        if d <= radius_km:
+                            hits.append(NearbyHotel(hid, lat, lon, d))
+        hits.sort(key=lambda h: (h.distance_km, h.hid))
+        return hits if limit is None else hits[:limit]
+
+    return store.run(read)

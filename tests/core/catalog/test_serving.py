@@ -1,0 +1,139 @@
+"""The serving layout: loads become visible at once, unchanged hotels are skipped, indexes follow."""
+
+from __future__ import annotations
+
+import orjson
+import pytest
+import xxhash
+
+from core.catalog.serving import (
+    TX_MAX_ROWS,
+    ServingLoad,
+    ServingRow,
+    current_load,
+    get_hotel,
+    get_hotels,
+    get_region,
+    hotels_in_region,
+    hotels_near,
+    load_state,
+)
+
+
+def record(hid: int, region: int = 1, lat: float = 48.85, lon: float = 2.35, name: str | None = None) -> dict:
+    return {
+        "hid": hid,
+        "id": f"h{hid}",
+        "name": name or f"Hotel {hid}",
+        "kind": "Hotel",
+        "star_rating": 3,
+        "latitude": lat,
+        "longitude": lon,
+        "region": {"id": region, "name": f"R{region}", "country_code": "FR", "type": "City"},
+        "amenity_groups": [{"group_name": "General", "amenities": ["Wi-Fi", "Bar"]}],
+        "room_groups": [{"name": "Double room", "rg_ext": {"class": 3, "capacity": 2}, "room_group_id": 1}],
+        "description_struct": [{"title": "About", "paragraphs": ["A calm hotel near the river."]}],
+        "unknown_future_field": {"x": [1, 2]},
+    }
+
+
+def row(rec: dict, deleted: bool = False) -> ServingRow:
+    raw = orjson.dumps(rec)
+    return ServingRow(
+        hid=rec["hid"],
+        content_hash=xxhash.xxh3_128_digest(raw),
+        raw=raw,
+        region_id=rec["region"]["id"],
+        latitude=rec["latitude"],
+        longitude=rec["longitude"],
+        deleted=deleted,
+    )
+
+
+def full_load(store, load_id: str, recs: list[dict]) -> ServingLoad:
+    load = ServingLoad.open(store, load_id, "full")
+    load.write([row(r) for r in recs])
+    load.take_off_sale_missing(r["hid"] for r in recs)
+    load.publish()
+    return load
+
+
+def test_nothing_visible_before_publish_and_everything_after(store) -> None:
+    recs = [record(hid, lat=48.85 + hid * 1e-4) for hid in range(1, 301)]
+    load = ServingLoad.open(store, "full-1", "full")
+    load.write([row(r) for r in recs])
+    assert get_hotel(store, 5) is None and current_load(store) is None
+    assert hotels_in_region(store, 1) == [] and hotels_near(store, 48.85, 2.35, 5) == []
+    load.publish()
+    hotel = get_hotel(store, 5)
+    assert hotel is not None and hotel.name == "Hotel 5" and hotel.region.country_code == "FR"
+    assert hotel.record["unknown_future_field"] == {"x": [1, 2]}  # unknown fields survive
+    assert hotel.room_groups[0].capacity == 2
+    assert hotels_in_region(store, 1) == list(range(1, 301))
+    assert hotels_in_region(store, 1, limit=10, after_hid=295) == [296, 297, 298, 299, 300]
+    assert set(get_hotels(store, [1, 2, 999])) == {1, 2}
+    assert current_load(store).load_id == "full-1"
+
+
+def test_rerun_is_idempotent_and_refresh_writes_only_changes(store) -> None:
+    recs = [record(hid) for hid in range(1, 301)]
+    first = full_load(store, "full-1", recs)
+    assert first.state.written == 300
+    again = full_load(store, "full-1", recs)  # same load id: already published, nothing happens
+    assert again.state.written == 300 and again.state.seq == first.state.seq
+
+    changed = [dict(r) for r in recs[:-10]]  # 10 hotels gone from the dump
+    changed[0] = record(1, region=2, lat=40.0, lon=-3.7, name="Renamed")
+    second = full_load(store, "full-2", changed)
+    assert (second.state.written, second.state.unchanged, second.state.off_sale) == (1, 289, 10)
+    assert get_hotel(store, 1).name == "Renamed"
+    assert get_hotel(store, 300) is None
+    assert 1 not in hotels_in_region(store, 1) and hotels_in_region(store, 2) == [1]
+    assert [h.hid for h in hotels_near(store, 40.0, -3.7, 1)] == [1]
+    assert all(h.hid != 1 for h in hotels_near(store, 48.85, 2.35, 1))
+    assert 300 not in hotels_in_region(store, 1)
+
+
+def test_incremental_deletes_take_hotels_off_sale(store) -> None:
+    full_load(store, "full-1", [record(hid) for hid in range(1, 11)])
+    inc = ServingLoad.open(store, "inc-1", "incremental")
+    inc.write([row(record(3), deleted=True), row(record(4, name="New name"))])
+    assert get_hotel(store, 3) is not None  # not yet published
+    inc.publish()
+    assert get_hotel(store, 3) is None and get_hotel(store, 4).name == "New name"
+    assert 3 not in hotels_in_region(store, 1) and all(h.hid != 3 for h in hotels_near(store, 48.85, 2.35, 2))
+    assert load_state(store, "inc-1").off_sale == 1
+
+
+def test_crash_mid_load_resumes_without_rewriting(store) -> None:
+    recs = [record(hid) for hid in range(1, TX_MAX_ROWS * 2 + 500)]
+
+    def rows_then_crash():
+        for i, r in enumerate(recs):
+            if i == TX_MAX_ROWS + 100:
+                raise RuntimeError("disk on fire")
+            yield row(r)
+
+    load = ServingLoad.open(store, "full-1", "full")
+    with pytest.raises(RuntimeError):
+        load.write(rows_then_crash())
+    assert load_state(store, "full-1").rows_done == TX_MAX_ROWS
+    assert get_hotel(store, 1) is None  # the partial load was never visible
+    resumed = ServingLoad.open(store, "full-1", "full")
+    resumed.write([row(r) for r in recs])
+    resumed.publish()
+    assert resumed.state.written == len(recs) and resumed.state.unchanged == 0
+    assert len(hotels_in_region(store, 1)) == len(recs)
+
+
+def test_regions_and_geo_edges(store) -> None:
+    load = ServingLoad.open(store, "full-1", "full")
+    load.write([row(record(1, lat=10.0, lon=179.999)), row(record(2, lat=10.0, lon=-179.999))])
+    load.write_regions([{"id": 1, "type": "City", "name": {"en": "Paris"}, "country_code": "FR",
+                         "center": {"latitude": 48.85, "longitude": 2.35}, "hids": [1]}])  # fmt: skip
+    load.publish()
+    assert get_region(store, 1).name == "Paris"
+    near = hotels_near(store, 10.0, 180.0, 5)
+    assert [h.hid for h in near] == [1, 2] or [h.hid for h in near] == [2, 1]
+    with pytest.raises(ValueError):
+        hotels_near(store, 10.0, 0.0, 5000)
