@@ -1,0 +1,200 @@
+"""The warehouse sink: a consumer group that writes event facts into ClickHouse, exactly once in effect.
+
+One micro-batch (bounded by `max_records` and `max_wait_ms`):
+1. decode and validate every message; an undecodable or invalid one becomes a dead letter with its
+   reason (never dropped, never blocking its partition);
+2. in ONE warehouse turn: look the batch's event ids up in `stream_events`, drop those already there
+   (and duplicates inside the batch), insert the rest (the marts' materialized views fire on this insert,
+   so they only ever see new events), and record the dead letters in `stream_dead_letters`;
+3. publish the dead letters to the dead-letter topic;
+4. commit the offsets.
+A crash before 4 redelivers the batch; step 2 then finds the ids and inserts nothing. Offsets are
+committed only after the insert, so nothing is lost. On embedded chDB the warehouse turn lock also
+serializes two sinks of one group during a rebalance, so the lookup and the insert act as one step.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from core.domain.events import TOPICS, InvalidEvent, decode_event
+from core.warehouse import Warehouse
+from streaming.facts import DEAD_LETTER_COLUMNS, FACT_COLUMNS, FxRates, NoFxRate, fact_row
+from streaming.topics import DEAD_LETTER, ensure_topics, topic_specs
+
+log = logging.getLogger(__name__)
+
+SINK_GROUP = "ibe-warehouse-sink"
+FX_REFRESH_S = 60.0
+
+
+@dataclass
+class SinkStats:
+    batches: int = 0
+    inserted: int = 0
+    duplicates: int = 0
+    dead_letters: int = 0
+    freshness_ms: list[float] = field(default_factory=list)
+
+
+@dataclass
+class Batch:
+    facts: list[list[Any]] = field(default_factory=list)
+    dead: list[list[Any]] = field(default_factory=list)
+    dead_raw: list[tuple[bytes | None, bytes, list[tuple[str, bytes]]]] = field(default_factory=list)
+    committed_ms: list[int] = field(default_factory=list)
+
+
+class Sink:
+    def __init__(
+        self,
+        warehouse: Warehouse,
+        bootstrap: str,
+        *,
+        topic_prefix: str = "",
+        group_id: str = SINK_GROUP,
+        max_records: int = 5000,
+        max_wait_ms: int = 200,
+        session_timeout_ms: int = 10000,
+        on_inserted: Callable[[], None] | None = None,
+    ) -> None:
+        self.warehouse = warehouse
+        self.bootstrap = bootstrap
+        self.prefix = topic_prefix
+        self.group_id = group_id
+        self.max_records = max_records
+        self.max_wait_ms = max_wait_ms
+        self.session_timeout_ms = session_timeout_ms
+        self.on_inserted = on_inserted
+        self.stats = SinkStats()
+        self._consumer: Any = None
+        self._producer: Any = None
+        self._fx: FxRates | None = None
+        self._fx_loaded = 0.0
+
+    @property
+    def topics(self) -> list[str]:
+        return [self.prefix + t for t in TOPICS]
+
+    async def start(self) -> None:
+        from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+        await ensure_topics(self.bootstrap, topic_specs(self.prefix))
+        self._consumer = AIOKafkaConsumer(
+            *self.topics,
+            bootstrap_servers=self.bootstrap,
+            group_id=self.group_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            session_timeout_ms=self.session_timeout_ms,
+            heartbeat_interval_ms=max(100, self.session_timeout_ms // 4),
+            max_poll_records=self.max_records,
+            fetch_max_wait_ms=self.max_wait_ms,
+        )
+        self._producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, acks="all")
+        await self._producer.start()
+        await self._consumer.start()
+
+    async def stop(self) -> None:
+        for client in (self._consumer, self._producer):
+            if client is not None:
+                await client.stop()
+        self._consumer = self._producer = None
+
+    async def run(self, stop: asyncio.Event) -> None:
+        await self.start()
+        try:
+            while not stop.is_set():
+                await self.consume_once()
+        finally:
+            await self.stop()
+
+    async def consume_once(self) -> int:
+        """Fetch, write and commit one micro-batch; returns the number of messages handled."""
+        records = await self._consumer.getmany(timeout_ms=self.max_wait_ms, max_records=self.max_records)
+        messages = [m for batch in records.values() for m in batch]
+        if not messages:
+            return 0
+        batch = await asyncio.to_thread(self._write, messages)
+        for key, value, headers in batch.dead_raw:
+            await self._producer.send(self.prefix + DEAD_LETTER, value=value, key=key, headers=headers)
+        if batch.dead_raw:
+            await self._producer.flush()
+        await self._consumer.commit()
+        now_ms = time.time() * 1000
+        self.stats.freshness_ms.extend(now_ms - c for c in batch.committed_ms)
+        self.stats.batches += 1
+        return len(messages)
+
+    def _rates(self, client: Any) -> FxRates:
+        if self._fx is None or time.monotonic() - self._fx_loaded > FX_REFRESH_S:
+            self._fx = FxRates.load(client, self.warehouse.database)
+            self._fx_loaded = time.monotonic()
+        return self._fx
+
+    def _write(self, messages: list[Any]) -> Batch:
+        db = self.warehouse.database
+        batch = Batch()
+        with self.warehouse.session() as client:
+            fx = self._rates(client)
+            by_id: dict[str, list[Any]] = {}
+            for msg in messages:
+                try:
+                    event = decode_event(msg.value or b"")
+                    row = fact_row(event, msg.value, fx, msg.topic, msg.partition, msg.offset, msg.timestamp)
+                except (InvalidEvent, NoFxRate) as exc:
+                    self._dead_letter(batch, msg, getattr(exc, "reason", None) or str(exc))
+                    continue
+                if event.event_id in by_id:
+                    self.stats.duplicates += 1
+                    continue
+                by_id[event.event_id] = row
+                batch.committed_ms.append(msg.timestamp)
+            if by_id:
+                seen = {
+                    r[0]
+                    for r in client.query(
+                        f"SELECT event_id FROM {db}.stream_events WHERE event_id IN %(ids)s",
+                        parameters={"ids": list(by_id)},
+                    ).result_rows
+                }
+                fresh = [row for event_id, row in by_id.items() if event_id not in seen]
+                self.stats.duplicates += len(by_id) - len(fresh)
+                if fresh:
+                    client.insert(f"{db}.stream_events", fresh, column_names=FACT_COLUMNS)
+                    self.stats.inserted += len(fresh)
+            if batch.dead:
+                client.insert(f"{db}.stream_dead_letters", batch.dead, column_names=DEAD_LETTER_COLUMNS)
+                self.stats.dead_letters += len(batch.dead)
+        if self.on_inserted is not None:
+            self.on_inserted()
+        return batch
+
+    def _dead_letter(self, batch: Batch, msg: Any, reason: str) -> None:
+        value = msg.value or b""
+        key = msg.key or b""
+        batch.dead.append(
+            [
+                msg.topic,
+                msg.partition,
+                msg.offset,
+                key.decode("utf-8", errors="replace"),
+                value.decode("utf-8", errors="replace"),
+                reason,
+                self.group_id,
+                datetime.now(UTC),
+            ]
+        )
+        headers = [
+            ("dlq.topic", msg.topic.encode()),
+            ("dlq.partition", str(msg.partition).encode()),
+            ("dlq.offset", str(msg.offset).encode()),
+            ("dlq.reason", reason.encode()[:1000]),
+        ]
+        batch.dead_raw.append((msg.key, value, headers))

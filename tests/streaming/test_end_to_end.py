@@ -1,0 +1,65 @@
+"""10,000 events: outbox -> relay -> topics -> sink -> marts, and the marts equal the events' own sums."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from streaming import marts
+from streaming.relay import Relay
+from streaming.sink import Sink
+from streaming.synthetic import journeys
+from tests.streaming.conftest import StreamEnv, expected_revenue, fact_count, run_until, write_outbox
+
+
+def test_ten_thousand_events_reach_the_marts_exactly(stream_env: StreamEnv) -> None:
+    env = stream_env
+    events = list(journeys(10_000, seed=11))
+    write_outbox(env.store, events)
+    relay = Relay(env.store, env.bootstrap, topic_prefix=env.prefix)
+    sink = Sink(
+        env.warehouse, env.bootstrap, topic_prefix=env.prefix, group_id=env.group, session_timeout_ms=2000
+    )
+
+    asyncio.run(run_until([relay.run, sink.run], lambda: sink.stats.inserted >= 10_000, timeout_s=60))
+
+    want = expected_revenue(events)
+    assert fact_count(env.warehouse) == 10_000
+    assert marts.total_revenue(env.warehouse) == want["total"]
+    db = env.warehouse.database
+    _, rows = env.warehouse.query(
+        f"SELECT hour, sum(revenue_reporting) FROM {db}.mart_revenue_hourly GROUP BY hour"
+    )
+    assert {r[0].replace(tzinfo=None): Decimal(r[1]) for r in rows if r[1] != 0} == {
+        k: v for k, v in want["hourly"].items() if v != 0
+    }
+    _, rows = env.warehouse.query(
+        f"SELECT day, hotel_id, sum(revenue_reporting) FROM {db}.mart_hotel_revenue_daily GROUP BY day, hotel_id"
+    )
+    assert {(r[0], r[1]): Decimal(r[2]) for r in rows if r[2] != 0} == {
+        k: v for k, v in want["daily"].items() if v != 0
+    }
+
+    # the seed's two questions, answered from the marts
+    per_hour = marts.revenue_last_24h(env.warehouse)
+    assert sum(r[3] for r in per_hour) == want["total"]
+    assert sum(r[1] for r in per_hour) == sum(1 for e in events if e.type == "booking.confirmed")
+    today = datetime.now(UTC).date()
+    top = marts.top_hotels_today(env.warehouse, limit=100)
+    by_hotel: dict[str, Decimal] = defaultdict(Decimal)
+    for (day, hotel), value in want["daily"].items():
+        if day == today:
+            by_hotel[hotel] += value
+    best = sorted(by_hotel.items(), key=lambda kv: (-kv[1], kv[0]))[:100]
+    assert [(h, v) for h, v, _, _ in top] == best
+    assert all(cur == "EUR" for *_, cur in top)
+
+    counts = defaultdict(int)
+    for e in events:
+        counts[e.type] += 1
+    assert marts.funnel(env.warehouse, today)["confirmed"] == sum(
+        1 for e in events if e.type == "booking.confirmed" and e.occurred_at.date() == today
+    )
+    assert counts["booking.cancelled"] > 0
