@@ -16,6 +16,7 @@ import re
 import sys
 from enum import StrEnum
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -24,7 +25,9 @@ from cli.output import console, fail
 READ_ONLY = {"readonly": 2}
 ENGINE_FORMATS = {"csv": "CSVWithNames", "json": "JSONEachRow", "parquet": "Parquet"}
 JSON_SETTINGS = {"output_format_json_array_of_rows": 1, "output_format_json_quote_decimals": 1}
-_CLIENT_SUFFIX = re.compile(r"\s*SETTINGS readonly = '\d'|\s*FORMAT (Native|Arrow|Parquet|CSVWithNames|JSONEachRow)")
+_CLIENT_SUFFIX = re.compile(
+    r"\s*SETTINGS readonly = '\d'|\s*FORMAT (Native|Arrow|Parquet|CSVWithNames|JSONEachRow)"
+)
 _EXPECTED = re.compile(r"Expected one of: ([^.]*)\.")
 
 
@@ -72,12 +75,18 @@ def query_text(query: str | None, file: Path | None) -> str:
 
 
 def sql(
-    query: str | None = typer.Argument(None, help="The SQL query (or use --file)."),
-    file: Path | None = typer.Option(None, "--file", "-f", help="Read the query from a file ('-': stdin)."),
-    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table, csv, json or parquet."),
-    out: Path | None = typer.Option(None, "--out", "-o", help="Write the result to this file."),
-    write: bool = typer.Option(False, "--write", help="Allow statements that change data (off: read-only)."),
-    max_rows: int = typer.Option(1000, "--max-rows", help="Rows shown by --format table."),
+    query: Annotated[str | None, typer.Argument(help="The SQL query (or use --file).")] = None,
+    file: Annotated[
+        Path | None, typer.Option("--file", "-f", help="Read the query from a file ('-': stdin).")
+    ] = None,
+    fmt: Annotated[OutputFormat, typer.Option("--format", help="table, csv, json or parquet.")] = (
+        OutputFormat.table
+    ),
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the result to this file.")] = None,
+    write: Annotated[
+        bool, typer.Option("--write", help="Allow statements that change data (off: read-only).")
+    ] = False,
+    max_rows: Annotated[int, typer.Option("--max-rows", help="Rows shown by --format table.")] = 1000,
 ) -> None:
     """Run one SQL query against the warehouse and print or save the result (read-only by default)."""
     from clickhouse_connect.driver.exceptions import ClickHouseError
