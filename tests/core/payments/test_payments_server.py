@@ -1,0 +1,68 @@
+"""`ibe payments-simulator` as a real process on a free port, used over real HTTP."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from core.config import Settings
+from core.domain.money import Money
+from core.payments.client import PaymentsClient
+from core.payments.models import CARD_OK, CARD_TIMEOUT_AFTER_CHARGE, PaymentStatus
+
+
+@pytest.fixture
+def payments_server(settings: Settings) -> Iterator[Settings]:
+    command = [
+        sys.executable,
+        "-c",
+        "from cli.main import main; main()",
+        "payments-simulator",
+        "--hang-s",
+        "3",
+    ]
+    process = subprocess.Popen(
+        command, env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if httpx.get(f"{settings.payments_url}/health", timeout=0.5).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"simulator did not start: {process.stderr.read().decode()[-500:]}")
+            time.sleep(0.1)
+        yield settings
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+async def test_booking_payment_over_http_with_a_lost_answer(payments_server: Settings):
+    async with PaymentsClient.from_settings(payments_server, timeout_s=0.5) as client:
+        payment = await client.authorize(
+            Money.of("310.40", "USD"),
+            CARD_TIMEOUT_AFTER_CHARGE,
+            idempotency_key="bk-1/auth",
+            reference="bk-1",
+        )
+        assert payment.status is PaymentStatus.AUTHORIZED
+        assert client.stats.retries >= 1 and client.stats.replays == 1
+        captured = await client.capture(payment.id, idempotency_key="bk-1/capture")
+        assert captured.captured == Money.of("310.40", "USD")
+        assert len(await client.find("bk-1")) == 1
+        other = await client.authorize(Money.of("5", "USD"), CARD_OK, idempotency_key="bk-2/auth")
+        assert other.amount_captured == 0 and str(other.amount) == "5.00"
