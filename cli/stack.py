@@ -27,6 +27,9 @@ def _print(statuses: list) -> None:  # type: ignore[type-arg]
 @stack_app.command("up")
 def stack_up(
     dagster_ui: bool = typer.Option(False, "--dagster-ui", help="Also start `dagster dev` on the workspace."),
+    platform: bool = typer.Option(
+        False, "--platform", help="Also start the platform's processes: simulators, worker, API, relay, sink."
+    ),
 ) -> None:
     """Start every embedded engine not already running (idempotent)."""
     from core.config import get_settings

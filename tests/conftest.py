@@ -8,6 +8,7 @@ key prefixes.
 
 from __future__ import annotations
 
+import random
 import socket
 import uuid
 from collections.abc import Iterator
@@ -25,9 +26,20 @@ ENGINE_FIELDS = ("kafka_bootstrap", "temporal_address", "redis_url", "clickhouse
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A free port below the kernel's ephemeral range.
+
+    Port 0 would hand out an ephemeral port, which any outgoing connection on the machine may take
+    before the service binds it (a restarted server then finds its port gone); picking at random
+    from 20000-32000 avoids that, and the bind check skips ports in use.
+    """
+    while True:
+        port = random.randint(20_000, 32_000)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
 
 
 def isolated_env(data_dir: Path) -> dict[str, str]:

