@@ -75,9 +75,11 @@ class RetryPolicy:
     max_attempts: int = 5
     base_delay_s: float = 0.5
     max_delay_s: float = 30.0
+    lock_delay_s: float = 1.5  # `lock` refuses a repeated partner_order_id for a short window
 
-    def delay(self, attempt: int) -> float:
-        return random.uniform(0, min(self.max_delay_s, self.base_delay_s * 2 ** (attempt - 1)))
+    def delay(self, attempt: int, slug: str = "") -> float:
+        pause = random.uniform(0, min(self.max_delay_s, self.base_delay_s * 2 ** (attempt - 1)))
+        return max(pause, self.lock_delay_s) if slug == "lock" else pause
 
 
 @dataclass
@@ -264,7 +266,7 @@ class RateHawkClient:
                 self.stats.retries += 1
                 if exc.slug != "endpoint_exceeded_limit":
                     # (after a rate limit, the limiter already holds the endpoint until its reset)
-                    await self._sleep(self.retry.delay(attempt))
+                    await self._sleep(self.retry.delay(attempt, exc.slug))
                 log.info("ratehawk: retrying %s after %s (attempt %d)", endpoint, exc.slug, attempt + 1)
 
     async def _data(self, endpoint: str, body: Mapping[str, Any] | None = None, **kwargs: Any) -> Any:

@@ -101,6 +101,7 @@ class RateLimiter:
         default: Limit = DEFAULT_LIMIT,
         margin: float = 0.02,
         min_margin_s: float = 0.05,
+        reset_slack_s: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
@@ -109,6 +110,7 @@ class RateLimiter:
         self._default = default
         self._margin = margin
         self._min_margin_s = min_margin_s
+        self._reset_slack_s = reset_slack_s
         self._clock = clock
         self._sleep = sleep
         self._windows: dict[str, _Window] = {}
@@ -185,6 +187,8 @@ class RateLimiter:
         window.prune(now)
         reset = headers.get("x-ratelimit-reset")
         delay = parse_reset(reset) if reset else None
+        if delay is not None:
+            delay += self._reset_slack_s  # a reset given in whole seconds may be up to 1 s early
         local_remaining = window.limit.requests - len(window.sent)
         if local_remaining > remaining:
             # Another client on the same key used part of the window: count its requests as ours,

@@ -336,3 +336,14 @@ def test_search_params_follow_the_contract_limits():
         {**base, "checkout": "2027-03-02", "guests": [{"adults": 2, "children": [0, 17]}]}
     )
     assert ok.body()["guests"] == [{"adults": 2, "children": [0, 17]}]
+
+
+async def test_lock_waits_out_the_lock_window_before_the_repeat():
+    api = FakeRateHawk()
+    api.route(CANCEL, [envelope(error="lock", http=429), envelope({})])
+    time = FakeTime()
+    async with make_client(api, time) as client:
+        await client.cancel("o-1")
+    assert api.counts[CANCEL] == 2 and max(time.slept) >= 1.5
+    # a lock is about one partner_order_id, not the endpoint: other calls are not held back
+    assert client.limiter.limit_for(CANCEL).requests == 30
