@@ -1,0 +1,233 @@
+"""Exactly once in effect under faults: after each, the marts' revenue equals the events' to the cent."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import time
+from collections.abc import Iterator
+from decimal import Decimal
+
+import pytest
+
+from core import outbox
+from core.stack import binaries, probes
+from streaming.relay import Relay
+from streaming.sink import Sink
+from streaming.synthetic import journeys
+from tests.conftest import free_port
+from tests.streaming.conftest import (
+    StreamEnv,
+    expected_revenue,
+    fact_count,
+    mart_total,
+    run_until,
+    write_outbox,
+)
+
+N = 2000
+
+
+class Crash(Exception):
+    """Stands for the process dying at this exact point."""
+
+
+def _sink(env: StreamEnv, bootstrap: str | None = None) -> Sink:
+    return Sink(
+        env.warehouse, bootstrap or env.bootstrap, topic_prefix=env.prefix, group_id=env.group,
+        session_timeout_ms=2000, max_records=500,
+    )  # fmt: skip
+
+
+def _assert_exact(env: StreamEnv, events: list, n: int = N) -> None:
+    assert fact_count(env.warehouse) == n
+    assert mart_total(env.warehouse) == expected_revenue(events)["total"]
+
+
+def test_relay_killed_between_publish_and_mark(
+    stream_env: StreamEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = stream_env
+    events = list(journeys(N, seed=21))
+    write_outbox(env.store, events)
+    real_mark = outbox.mark_published
+
+    def crash(*args: object, **kwargs: object) -> None:
+        raise Crash("killed after the broker acknowledged, before the mark")
+
+    monkeypatch.setattr(outbox, "mark_published", crash)
+    first = Relay(env.store, env.bootstrap, topic_prefix=env.prefix, batch=800)
+    with pytest.raises(Crash):
+        asyncio.run(first.run(asyncio.Event()))
+    assert outbox.published_cursor(env.store) == 0  # published 800, marked nothing
+    monkeypatch.setattr(outbox, "mark_published", real_mark)
+
+    relay = Relay(env.store, env.bootstrap, topic_prefix=env.prefix, batch=800)
+    sink = _sink(env)
+    asyncio.run(
+        run_until([relay.run, sink.run], lambda: sink.stats.inserted + sink.stats.duplicates >= N + 800)
+    )
+    assert sink.stats.duplicates == 800
+    _assert_exact(env, events)
+
+
+def test_sink_killed_after_insert_before_offset_commit(stream_env: StreamEnv) -> None:
+    env = stream_env
+    events = list(journeys(N, seed=22))
+    write_outbox(env.store, events)
+    relay = Relay(env.store, env.bootstrap, topic_prefix=env.prefix)
+    first = _sink(env)
+
+    async def crash_on_commit() -> None:
+        raise Crash("killed after the warehouse insert, before the offset commit")
+
+    async def first_sink(stop: asyncio.Event) -> None:
+        await first.start()
+        first._consumer.commit = crash_on_commit
+        try:
+            while first.stats.inserted == 0:
+                try:
+                    await first.consume_once()
+                except Crash:
+                    break
+        finally:
+            await first.stop()
+
+    asyncio.run(
+        run_until([relay.run, first_sink], lambda: first.stats.inserted > 0 and relay.stats.published == N)
+    )
+    crashed_batch = first.stats.inserted
+    assert fact_count(env.warehouse) == crashed_batch
+
+    second = _sink(env)
+    asyncio.run(run_until([second.run], lambda: second.stats.inserted + second.stats.duplicates >= N))
+    assert second.stats.duplicates == crashed_batch  # redelivered, recognised, not counted again
+    _assert_exact(env, events)
+
+
+def test_same_events_published_twice(stream_env: StreamEnv) -> None:
+    env = stream_env
+    events = list(journeys(N, seed=23))
+    write_outbox(env.store, events)
+    write_outbox(env.store, events[: N // 2])  # a buggy writer re-emits the first half
+    for event in events[N // 2 : N // 2 + 10]:  # and some events twice in a row (same batch)
+        outbox.append_event(env.store, event, headers=[])
+    relay = Relay(env.store, env.bootstrap, topic_prefix=env.prefix)
+    sink = _sink(env)
+    total = N + N // 2 + 10
+    asyncio.run(
+        run_until([relay.run, sink.run], lambda: sink.stats.inserted + sink.stats.duplicates >= total)
+    )
+    assert sink.stats.duplicates == N // 2 + 10
+    _assert_exact(env, events)
+
+
+@pytest.fixture
+def own_broker() -> Iterator[tuple[str, callable]]:
+    """A Tansu broker of this test's own on a free port, and a function that restarts it (empty)."""
+    port = free_port()
+    url = f"tcp://127.0.0.1:{port}"
+    command = [str(binaries.tansu()), "broker", "--listener-url", url, "--advertised-listener-url", url,
+               "--storage-engine", "memory://tansu/"]  # fmt: skip
+    procs: list[subprocess.Popen[bytes]] = []
+
+    def start() -> None:
+        procs.append(subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                probes.kafka_api_versions("127.0.0.1", port)
+                return
+            except Exception:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    def restart() -> None:
+        procs[-1].kill()
+        procs[-1].wait(10)
+        start()
+
+    start()
+    try:
+        yield f"127.0.0.1:{port}", restart
+    finally:
+        for proc in procs:
+            proc.kill()
+            proc.wait(10)
+
+
+def test_broker_restarted_empty_mid_stream_relay_replays(stream_env: StreamEnv, own_broker: tuple) -> None:
+    env = stream_env
+    bootstrap, restart = own_broker
+    events = list(journeys(N, seed=24))
+    write_outbox(env.store, events[: N // 2])
+    relay = Relay(env.store, bootstrap, topic_prefix=env.prefix, check_every_s=0.2)
+    early = _sink(env, bootstrap)
+    early.max_records = 50
+
+    # the sink has seen a part of what the relay published when the broker dies
+    asyncio.run(
+        run_until(
+            [relay.run, early.run], lambda: early.stats.inserted > 0 and relay.stats.published >= N // 2
+        )
+    )
+    seen_before = fact_count(env.warehouse)
+    assert 0 < seen_before < N
+    restart()  # everything on the broker is gone: topics, messages, the group's offsets
+    write_outbox(env.store, events[N // 2 :])
+
+    relay = Relay(env.store, bootstrap, topic_prefix=env.prefix, check_every_s=0.2)
+    sink = _sink(env, bootstrap)
+    asyncio.run(
+        run_until([relay.run, sink.run], lambda: fact_count(env.warehouse) >= N, timeout_s=60, poll_s=0.3)
+    )
+    assert relay.stats.replays == 1
+    _assert_exact(env, events)
+
+
+def test_broker_restart_noticed_by_a_running_relay(stream_env: StreamEnv, own_broker: tuple) -> None:
+    env = stream_env
+    bootstrap, restart = own_broker
+    events = list(journeys(N // 4, seed=26))
+    write_outbox(env.store, events)
+    relay = Relay(env.store, bootstrap, topic_prefix=env.prefix, check_every_s=0.2)
+
+    async def scenario(stop: asyncio.Event) -> None:
+        while relay.stats.published < len(events):
+            await asyncio.sleep(0.05)
+        await asyncio.to_thread(restart)  # idle relay, nothing new to send: the periodic check must see it
+
+    asyncio.run(
+        run_until([relay.run, scenario], lambda: relay.stats.published >= 2 * len(events), timeout_s=30)
+    )
+    assert relay.stats.replays == 1
+    sink = _sink(env, bootstrap)
+    asyncio.run(run_until([sink.run], lambda: fact_count(env.warehouse) >= len(events)))
+    _assert_exact(env, events, len(events))
+
+
+def test_consumer_added_mid_stream_rebalance(stream_env: StreamEnv) -> None:
+    env = stream_env
+    events = list(journeys(N, seed=25))
+    write_outbox(env.store, events)
+    relay = Relay(env.store, env.bootstrap, topic_prefix=env.prefix, batch=200)
+    first, second = _sink(env), _sink(env)
+    first.max_records = second.max_records = 100
+
+    async def join_later(stop: asyncio.Event) -> None:
+        while first.stats.inserted == 0:
+            await asyncio.sleep(0.02)
+        await second.run(stop)
+
+    asyncio.run(
+        run_until(
+            [relay.run, first.run, join_later],
+            lambda: fact_count(env.warehouse) >= N and second.stats.batches > 0,
+            timeout_s=60,
+            poll_s=0.5,
+        )
+    )
+    assert first.stats.inserted > 0 and second.stats.inserted + second.stats.duplicates > 0
+    _assert_exact(env, events)
+    assert Decimal(0) != mart_total(env.warehouse)
