@@ -234,7 +234,7 @@ def build(spec: DashboardSpec) -> dict[str, Any]:
         for name in _SCHEMA_DROPPED.get(panel["type"], ()):
             options.pop(name, None)
         panel["options"] = options
-    for variable in data["templating"]["list"]:
+    for variable in data.get("templating", {}).get("list", []):
         for name in _VARIABLE_DROPPED:
             variable.pop(name, None)
     return data
