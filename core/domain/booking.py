@@ -153,6 +153,10 @@ class SupplierOrder(Record):
     order_id: int | None = None
     book_hash: str | None = None  # the prebooked `p-...` hash
     status: str | None = None
+    payment_type: str | None = None  # how the platform pays the supplier (deposit | now | hotel)
+    payment_amount: Decimal | None = None
+    payment_currency: str | None = None
+    price_changed: bool = False
 
 
 class PaymentInfo(Record):
@@ -196,6 +200,7 @@ class Booking(Record):
     accepted_price: Decimal  # the most the guest agreed to pay (after a prebook price change)
     cancellation: CancellationPolicy = Field(default_factory=CancellationPolicy)
     payment_token: str
+    user_ip: str = "127.0.0.1"
     sandbox_trigger: str | None = None
     hold_id: str | None = None
     supplier: SupplierOrder = Field(default_factory=SupplierOrder)

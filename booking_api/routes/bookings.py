@@ -1,0 +1,217 @@
+"""Bookings: create (idempotent, starts the saga), status, cancel; a user's bookings."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Request, Response
+
+from booking_api.deps import BookKey, ServicesDep
+from booking_api.problems import Problem, field_problem
+from booking_api.schemas import BookingCreate
+from core.booking import records
+from core.booking.apikeys import ApiKey
+from core.booking.events import user_activity
+from core.booking.inventory import SoldOut
+from core.domain.booking import (
+    Booking,
+    BookingState,
+    CancellationInfo,
+    GuestName,
+    InvalidTransition,
+    Price,
+    RoomGuests,
+    user_id_for,
+)
+from core.kv import Transaction
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/v1", tags=["bookings"])
+IdempotencyKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", min_length=8, max_length=128, description="unique per booking attempt"),
+]
+
+
+def new_booking_id() -> str:
+    """Sortable by creation time (so a user's bookings list in order)."""
+    return f"bk_{int(time.time() * 1000):012x}{secrets.token_hex(5)}"
+
+
+def _status_body(request: Request, booking: Booking) -> dict[str, Any]:
+    return {
+        "booking_id": booking.id,
+        "state": booking.state.value,
+        "status_url": str(request.url_for("get_booking", booking_id=booking.id)),
+    }
+
+
+def _owned(booking: Booking, key: ApiKey) -> Booking:
+    if booking.partner_id != key.partner_id:
+        raise Problem(404, "not-found", "Not found", f"no booking {booking.id}")
+    return booking
+
+
+@router.post("/bookings", status_code=202)
+async def create_booking(
+    request: Request,
+    response: Response,
+    body: BookingCreate,
+    services: ServicesDep,
+    key: BookKey,
+    idempotency_key: IdempotencyKey = None,
+) -> dict[str, Any]:
+    """Validate, hold the managed inventory, store the booking and start its saga; 202 with a
+    status URL. A repeat with the same `Idempotency-Key` returns the same booking."""
+    if idempotency_key is None:
+        raise field_problem(400, "idempotency-key-required", "Idempotency-Key required",
+                            "Idempotency-Key", "header missing: send a unique key per booking attempt")  # fmt: skip
+    body_hash = records.fingerprint(body.model_dump_json())
+    now = datetime.now(UTC)
+    rooms = []
+    for room in body.rooms:
+        names = [GuestName(first_name=g.first_name, last_name=g.last_name) for g in room.guests]
+        for i, age in enumerate(room.children):
+            names[room.adults + i].age = age
+        rooms.append(RoomGuests(adults=room.adults, children=list(room.children), names=names))
+    booking = Booking(
+        id=new_booking_id(),
+        partner_id=key.partner_id,
+        api_key_id=key.key_id,
+        user_id=user_id_for(key.partner_id, body.user.email),
+        email=body.user.email,
+        phone=body.user.phone,
+        hid=body.hid,
+        room=body.room,
+        checkin=body.checkin,
+        checkout=body.checkout,
+        residency=body.residency.lower(),
+        language=body.language,
+        rooms=rooms,
+        book_hash=body.book_hash,
+        price=Price(amount=body.price.amount, currency=body.price.currency),
+        accepted_price=body.price.amount,
+        payment_token=body.payment_token,
+        user_ip=request.client.host if request.client else "127.0.0.1",
+        sandbox_trigger=body.sandbox_trigger,
+        created_at=now,
+        updated_at=now,
+    )
+
+    def create(tr: Transaction) -> tuple[Booking, bool]:
+        stored, created = records.create_booking(tr, booking, key.key_id, idempotency_key, body_hash, now)
+        if created:
+            user_activity(
+                tr, stored.user_id, "booking.requested", {"booking_id": stored.id, "hid": stored.hid}
+            )
+        return stored, created
+
+    try:
+        stored, created = await services.tx(create)
+    except SoldOut as exc:
+        raise field_problem(409, "sold-out", "Sold out", "room", str(exc),
+                            night=exc.night.isoformat(), available=exc.available) from None  # fmt: skip
+    except records.IdempotencyConflict as exc:
+        raise field_problem(422, "idempotency-key-reused", "Idempotency-Key reused",
+                            "Idempotency-Key", str(exc)) from None  # fmt: skip
+    if stored.state == BookingState.RECEIVED or created:
+        try:
+            await services.sagas.start_booking(stored.id)
+        except Exception as exc:  # the booking is stored; a repeat of the request starts the saga
+            log.warning("saga start failed for %s: %s", stored.id, exc)
+            raise Problem(503, "saga-unavailable", "Booking accepted but not started",
+                          "the workflow service did not answer; repeat the request with the same Idempotency-Key",
+                          booking_id=stored.id) from None  # fmt: skip
+    response.headers["Location"] = str(request.url_for("get_booking", booking_id=stored.id))
+    if not created:
+        response.headers["Idempotent-Replayed"] = "true"
+    return _status_body(request, stored)
+
+
+@router.get("/bookings/{booking_id}", name="get_booking")
+async def get_booking(
+    booking_id: str, services: ServicesDep, key: BookKey, live: bool = False
+) -> dict[str, Any]:
+    """State, price breakdown (taxes paid at the hotel apart), supplier order, payment, history."""
+    try:
+        booking = _owned(await services.call(records.get_booking, services.store, booking_id), key)
+    except records.BookingNotFound:
+        raise Problem(404, "not-found", "Not found", f"no booking {booking_id}") from None
+    out = booking.public()
+    if live:
+        out["saga"] = await services.sagas.live_state(booking_id)
+    return out
+
+
+@router.post("/bookings/{booking_id}/cancel", status_code=202)
+async def cancel_booking(
+    request: Request, booking_id: str, services: ServicesDep, key: BookKey
+) -> dict[str, Any]:
+    """Start the cancellation saga; the penalty comes from the rate's cancellation policy."""
+    now = datetime.now(UTC)
+
+    def begin(tr: Transaction) -> Booking:
+        booking = _owned(records.get_booking(tr, booking_id), key)
+        if booking.state == BookingState.CANCELLING:
+            return booking
+        total = booking.payment.captured or booking.price.amount
+        penalty = booking.cancellation.penalty_at(now, booking.price.amount)
+        refund = max(total - penalty, Decimal("0"))
+
+        def change(b: Booking) -> None:
+            b.cancel = CancellationInfo(
+                requested_at=now, penalty=penalty, refund=refund, currency=b.price.currency
+            )
+
+        out = records.transition(
+            tr, booking_id, BookingState.CANCELLING, f"cancellation requested (penalty {penalty})", change
+        )
+        user_activity(tr, booking.user_id, "booking.cancel_requested", {"booking_id": booking_id})
+        return out
+
+    try:
+        booking = await services.tx(begin)
+    except records.BookingNotFound:
+        raise Problem(404, "not-found", "Not found", f"no booking {booking_id}") from None
+    except InvalidTransition as exc:
+        raise Problem(
+            409, "not-cancellable", "Booking cannot be cancelled", str(exc), state=exc.current.value
+        ) from None
+    await services.sagas.start_cancellation(booking_id)
+    assert booking.cancel is not None
+    return {
+        **_status_body(request, booking),
+        "penalty": {"amount": str(booking.cancel.penalty), "currency": booking.cancel.currency},
+        "refund": {"amount": str(booking.cancel.refund), "currency": booking.cancel.currency},
+    }
+
+
+@router.get("/users/{user_id}/bookings", tags=["users"])
+async def user_bookings(
+    user_id: str, services: ServicesDep, key: BookKey, limit: int = 50, after: str | None = None
+) -> dict[str, Any]:
+    """A user's bookings (the partner's customer, identified by email within the partner)."""
+    found = await services.call(
+        records.user_bookings, services.store, user_id, min(max(limit, 1), 200), after
+    )
+    mine = [b for b in found if b.partner_id == key.partner_id]
+    return {
+        "user_id": user_id,
+        "bookings": [
+            {
+                "booking_id": b.id,
+                "state": b.state.value,
+                "hid": b.hid,
+                "checkin": b.checkin.isoformat(),
+                "checkout": b.checkout.isoformat(),
+                "price": {"amount": str(b.price.amount), "currency": b.price.currency},
+            }
+            for b in mine
+        ],
+        "next_after": found[-1].id if len(found) == limit else None,
+    }

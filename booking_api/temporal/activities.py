@@ -1,0 +1,513 @@
+"""The sagas' activities: methods of one class holding the store, the supplier and payment clients.
+
+Each activity is idempotent under Temporal's retries: state changes go through the booking state
+machine (moving to the current state is a no-op), supplier order ids are recorded before any call,
+and every payment call carries an idempotency key derived from the booking id. Business failures
+raise non-retryable `ApplicationError`s whose `type` is one of `shared.BUSINESS_ERRORS`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from booking_api.temporal.shared import (
+    FORM_RETRY,
+    NOT_CANCELLABLE,
+    PAYMENT_DECLINED,
+    PRICE_CHANGED,
+    SOLD_OUT,
+    SUPPLIER_FINAL,
+    FailInput,
+    FormInput,
+    OrderInput,
+)
+from core.booking import inventory, orders, records
+from core.booking.events import payment_event
+from core.domain.booking import Booking, BookingState, CancellationPolicy, Penalty, Price, Tax, utcnow
+from core.domain.money import Money
+from core.kv import Store, Transaction
+from core.payments.errors import PaymentDeclined, PaymentError, PaymentOutcomeUnknown
+from core.payments.models import Payment, PaymentStatus
+from core.payments.port import PaymentProvider
+from core.ratehawk.client import RateHawkClient
+from core.ratehawk.errors import (
+    BookingFormRetryError,
+    OrderNotCancellableError,
+    OrderNotFoundError,
+    RateHawkError,
+    TransientError,
+)
+from core.ratehawk.models import (
+    FinishGuest,
+    FinishPartner,
+    FinishPayment,
+    FinishRequest,
+    FinishRoom,
+    FinishUser,
+)
+
+log = logging.getLogger(__name__)
+R = TypeVar("R")
+S = BookingState
+
+HOLD_TTL = timedelta(hours=2)  # covers the saga's worst case (form retries + status cut-off)
+CAPTURE_ALERT_AFTER = 3  # failed capture attempts before an operator alert is raised
+
+
+def _final(kind: str, message: str, *details: Any) -> ApplicationError:
+    return ApplicationError(message, *details, type=kind, non_retryable=True)
+
+
+def _supplier_final(exc: RateHawkError) -> ApplicationError:
+    return _final(SUPPLIER_FINAL, f"supplier: {exc.slug}", exc.slug)
+
+
+class BookingActivities:
+    def __init__(self, store: Store, ratehawk: RateHawkClient, payments: PaymentProvider) -> None:
+        self.store = store
+        self.ratehawk = ratehawk
+        self.payments = payments
+
+    async def _tx(self, fn: Callable[[Transaction], R]) -> R:
+        return await asyncio.to_thread(self.store.run, fn)
+
+    async def _booking(self, booking_id: str) -> Booking:
+        return await self._tx(lambda tr: records.get_booking(tr, booking_id))
+
+    # -- 1. inventory -------------------------------------------------------------------------
+    @activity.defn(name="booking.hold_inventory")
+    async def hold_inventory(self, booking_id: str) -> None:
+        """Make sure the booking's hold is live (the API took it; it may have expired since)."""
+
+        def step(tr: Transaction) -> None:
+            b = records.get_booking(tr, booking_id)
+            inventory.hold(
+                tr, b.hold_id or f"hold-{b.id}", b.hid, b.room, b.nights, b.room_count, utcnow(), HOLD_TTL
+            )
+            records.transition(tr, booking_id, S.INVENTORY_HELD, "inventory held")
+
+        try:
+            await self._tx(step)
+        except inventory.SoldOut as exc:
+            raise _final(SOLD_OUT, str(exc)) from None
+
+    @activity.defn(name="booking.release_inventory")
+    async def release_inventory(self, booking_id: str) -> None:
+        def step(tr: Transaction) -> None:
+            b = records.get_booking(tr, booking_id)
+            if b.hold_id and inventory.release(tr, b.hold_id) is not None:
+                records.update(tr, booking_id, lambda _: None, note="inventory released")
+
+        await self._tx(step)
+
+    # -- 2. prebook ---------------------------------------------------------------------------
+    @activity.defn(name="booking.prebook")
+    async def prebook(self, booking_id: str) -> None:
+        b = await self._booking(booking_id)
+        if b.state != S.INVENTORY_HELD:
+            return
+        try:
+            result = await self.ratehawk.prebook(b.book_hash, price_increase_percent=100)
+        except TransientError:
+            raise
+        except RateHawkError as exc:
+            raise _supplier_final(exc) from None
+        rate = result.rate
+        pay = rate.payment
+        if pay is None or not rate.book_hash:
+            raise _final(SUPPLIER_FINAL, "supplier: prebook answer without a payment type or book hash")
+        currency = b.price.currency
+        if pay.show_currency_code == currency and pay.show_amount is not None:
+            amount = pay.show_amount
+        elif pay.currency_code == currency:
+            amount = pay.amount
+        else:
+            raise _final(
+                PRICE_CHANGED, f"the rate is now sold in {pay.show_currency_code or pay.currency_code}"
+            )
+        if amount > b.accepted_price:
+            raise _final(
+                PRICE_CHANGED, f"the price rose to {amount} {currency}, above the accepted {b.accepted_price}"
+            )
+        taxes = [
+            Tax(name=t.name or "tax", amount=t.amount, currency=t.currency_code or pay.currency_code)
+            for t in pay.taxes_due_at_hotel
+        ]
+        penalties = pay.cancellation_penalties
+        policy = CancellationPolicy(
+            free_cancellation_before=penalties.free_cancellation_before if penalties else None,
+            penalties=[
+                Penalty(
+                    start_at=p.start_at,
+                    end_at=p.end_at,
+                    amount=p.amount_show or p.amount_charge or Decimal(0),
+                )
+                for p in (penalties.policies if penalties else [])
+            ],
+        )
+
+        def change(bk: Booking) -> None:
+            bk.price = Price(amount=amount, currency=currency, taxes_at_hotel=taxes)
+            bk.cancellation = policy
+            bk.supplier.book_hash = rate.book_hash
+            bk.supplier.payment_type = pay.type
+            bk.supplier.payment_amount = pay.amount
+            bk.supplier.payment_currency = pay.currency_code
+            bk.supplier.price_changed = result.price_changed
+
+        note = f"prebooked at {amount} {currency}" + (" (price changed)" if result.price_changed else "")
+        await self._tx(lambda tr: records.transition(tr, booking_id, S.PREBOOKED, note, change))
+
+    # -- 3. booking form ----------------------------------------------------------------------
+    @activity.defn(name="booking.create_form")
+    async def create_form(self, inp: FormInput) -> str:
+        b = await self._booking(inp.booking_id)
+        poid = orders.partner_order_id(b.id, inp.attempt, b.sandbox_trigger)
+        # On record BEFORE the call: a late success of this id can always be found and cancelled.
+        await self._tx(lambda tr: orders.record_attempt(tr, orders.OrderAttempt(b.id, poid, inp.attempt)))
+        try:
+            form = await self.ratehawk.booking_form(
+                poid, b.supplier.book_hash or "", user_ip=b.user_ip, language=b.language
+            )
+        except (TransientError, BookingFormRetryError) as exc:
+            slug = exc.slug
+            await self._tx(lambda tr: orders.update_attempt(tr, b.id, poid, "form_failed", error=slug))
+            raise _final(
+                FORM_RETRY, f"booking form {poid}: {exc.slug}; retry with a new id", exc.slug
+            ) from None
+        except RateHawkError as exc:
+            slug = exc.slug
+            await self._tx(lambda tr: orders.update_attempt(tr, b.id, poid, "form_failed", error=slug))
+            raise _supplier_final(exc) from None
+
+        chosen = next((p for p in form.payment_types if p.type == b.supplier.payment_type), None)
+        chosen = chosen or (form.payment_types[0] if form.payment_types else None)
+
+        def step(tr: Transaction) -> None:
+            orders.update_attempt(tr, b.id, poid, "form_ok", order_id=form.order_id)
+
+            def change(bk: Booking) -> None:
+                bk.supplier.partner_order_id = poid
+                bk.supplier.order_id = form.order_id
+                if chosen is not None:
+                    bk.supplier.payment_type = chosen.type
+                    bk.supplier.payment_amount = chosen.amount
+                    bk.supplier.payment_currency = chosen.currency_code
+
+            records.transition(
+                tr, b.id, S.SUPPLIER_FORM, f"booking form {poid} (order {form.order_id})", change
+            )
+
+        await self._tx(step)
+        return poid
+
+    # -- 4. payment ---------------------------------------------------------------------------
+    @activity.defn(name="booking.authorize_payment")
+    async def authorize_payment(self, booking_id: str) -> None:
+        b = await self._booking(booking_id)
+        if b.state != S.SUPPLIER_FORM:
+            return
+        try:
+            payment = await self.payments.authorize(
+                Money(amount=b.price.amount, currency=b.price.currency),
+                b.payment_token,
+                idempotency_key=f"{b.id}:authorize",
+                reference=b.id,
+            )
+        except PaymentDeclined as exc:
+            raise _final(PAYMENT_DECLINED, f"payment declined: {exc.code}", exc.code) from None
+        except PaymentOutcomeUnknown:
+            raise  # retried with the same idempotency key: the provider tells what happened
+        except PaymentError as exc:
+            raise _final(PAYMENT_DECLINED, f"payment refused: {exc.code}", exc.code) from None
+        if payment.status == PaymentStatus.DECLINED:
+            raise _final(PAYMENT_DECLINED, f"payment declined: {payment.decline_code}", payment.decline_code)
+
+        def step(tr: Transaction) -> None:
+            def change(bk: Booking) -> None:
+                bk.payment.payment_id = payment.id
+                bk.payment.state = "authorized"
+                bk.payment.authorized = payment.amount
+                bk.payment.currency = payment.currency
+
+            bk = records.transition(
+                tr, booking_id, S.PAYMENT_AUTHORIZED, f"payment {payment.id} authorized", change
+            )
+            payment_event(tr, bk, "authorized", payment.amount)
+
+        await self._tx(step)
+
+    @activity.defn(name="booking.capture_payment")
+    async def capture_payment(self, booking_id: str) -> None:
+        b = await self._booking(booking_id)
+        if b.payment.state in ("captured", "refunded", "partially_refunded"):
+            return
+        try:
+            payment = await self.payments.capture(
+                b.payment.payment_id or "", idempotency_key=f"{b.id}:capture"
+            )
+        except Exception as exc:
+            attempt = activity.info().attempt
+            if attempt >= CAPTURE_ALERT_AFTER:
+                alert = f"capture failing after the supplier confirmed (attempt {attempt}): {exc}"
+                log.error("OPERATOR ALERT booking %s: %s", b.id, alert)
+
+                def flag(bk: Booking) -> None:
+                    bk.payment.alert = alert
+
+                await self._tx(
+                    lambda tr: records.update(tr, b.id, flag, note="operator alert: capture failing")
+                )
+            raise
+
+        def step(tr: Transaction) -> None:
+            def change(bk: Booking) -> None:
+                bk.payment.state = "captured"
+                bk.payment.captured = payment.amount_captured
+                bk.payment.alert = None
+
+            bk = records.update(tr, booking_id, change, note=f"payment {payment.id} captured")
+            payment_event(tr, bk, "captured", payment.amount_captured)
+
+        await self._tx(step)
+
+    @activity.defn(name="booking.void_or_refund_payment")
+    async def void_or_refund_payment(self, booking_id: str) -> None:
+        """Undo every payment made for the booking (found by reference, so an authorization whose
+        answer was lost is found too): void an authorization, refund a capture."""
+        found = await self.payments.find(booking_id)
+        for p in found:
+            if p.status == PaymentStatus.AUTHORIZED:
+                done = await self.payments.void(p.id, idempotency_key=f"{booking_id}:void:{p.id}")
+                await self._record_payment(booking_id, done, "voided", done.amount)
+            elif p.status in (PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED):
+                left = p.amount_captured - p.amount_refunded
+                done = await self.payments.refund(p.id, idempotency_key=f"{booking_id}:refund:{p.id}")
+                await self._record_payment(booking_id, done, "refunded", left)
+
+    async def _record_payment(self, booking_id: str, payment: Payment, kind: str, amount: Decimal) -> None:
+        def step(tr: Transaction) -> None:
+            def change(bk: Booking) -> None:
+                bk.payment.payment_id = bk.payment.payment_id or payment.id
+                bk.payment.state = payment.status.value
+                bk.payment.refunded = payment.amount_refunded
+
+            bk = records.update(tr, booking_id, change, note=f"payment {payment.id} {kind}")
+            payment_event(tr, bk, kind, amount)
+
+        await self._tx(step)
+
+    # -- 5-6. finish and status ----------------------------------------------------------------
+    @activity.defn(name="booking.finish")
+    async def finish(self, inp: OrderInput) -> None:
+        b = await self._booking(inp.booking_id)
+        if b.state != S.PAYMENT_AUTHORIZED:
+            return
+        rooms = []
+        for room in b.rooms:
+            guests = []
+            for i, name in enumerate(room.names):
+                child = i >= room.adults
+                guests.append(
+                    FinishGuest(
+                        first_name=name.first_name,
+                        last_name=name.last_name,
+                        is_child=child or None,
+                        age=room.children[i - room.adults] if child else None,
+                    )
+                )
+            rooms.append(FinishRoom(guests=guests))
+        request = FinishRequest(
+            partner=FinishPartner(partner_order_id=inp.partner_order_id),
+            user=FinishUser(email=b.email, phone=b.phone),
+            language=b.language,
+            rooms=rooms,
+            payment_type=FinishPayment(
+                type=b.supplier.payment_type or "deposit",
+                amount=b.supplier.payment_amount or b.price.amount,
+                currency_code=b.supplier.payment_currency or b.price.currency,
+            ),
+        )
+        await self._tx(lambda tr: orders.update_attempt(tr, b.id, inp.partner_order_id, "finishing"))
+        try:
+            outcome = await self.ratehawk.booking_finish(request)
+        except TransientError:
+            raise
+        except RateHawkError as exc:
+            slug = exc.slug
+            await self._tx(
+                lambda tr: orders.update_attempt(tr, b.id, inp.partner_order_id, "failed", error=slug)
+            )
+            raise _supplier_final(exc) from None
+        await self._tx(
+            lambda tr: records.transition(
+                tr, b.id, S.SUPPLIER_PENDING, f"finish {inp.partner_order_id}: {outcome}"
+            )
+        )
+
+    @activity.defn(name="booking.check_status")
+    async def check_status(self, inp: OrderInput) -> str:
+        try:
+            status = await self.ratehawk.booking_status(inp.partner_order_id)
+        except TransientError:
+            raise
+        except RateHawkError as exc:
+            slug = exc.slug
+            await self._tx(
+                lambda tr: orders.update_attempt(
+                    tr, inp.booking_id, inp.partner_order_id, "failed", error=slug
+                )
+            )
+            raise _supplier_final(exc) from None
+        if not status.confirmed:
+            return "processing"
+
+        def step(tr: Transaction) -> None:
+            orders.update_attempt(tr, inp.booking_id, inp.partner_order_id, "ok")
+
+            def change(bk: Booking) -> None:
+                bk.supplier.status = "ok"
+
+            records.transition(
+                tr, inp.booking_id, S.SUPPLIER_CONFIRMED, f"supplier confirmed {inp.partner_order_id}", change
+            )
+
+        await self._tx(step)
+        return "ok"
+
+    # -- 7-9. confirm and sweep ----------------------------------------------------------------
+    @activity.defn(name="booking.confirm")
+    async def confirm_booking(self, booking_id: str) -> None:
+        def step(tr: Transaction) -> None:
+            b = records.get_booking(tr, booking_id)
+            if b.hold_id:
+                inventory.consume(tr, b.hold_id)
+            records.transition(tr, booking_id, S.CONFIRMED, "booking confirmed")
+
+        await self._tx(step)
+
+    async def _cancel_attempts(self, booking_id: str, keep: str | None) -> None:
+        for attempt in await self._tx(lambda tr: orders.attempts(tr, booking_id)):
+            poid = attempt.partner_order_id
+            if poid == keep or attempt.state in ("cancelled", "absent"):
+                continue
+            try:
+                await self.ratehawk.cancel(poid)
+                state, error = "cancelled", None
+            except OrderNotFoundError:
+                state, error = "absent", None
+            except OrderNotCancellableError as exc:
+                log.error(
+                    "OPERATOR ALERT booking %s: supplier order %s cannot be cancelled", booking_id, poid
+                )
+                state, error = "not_cancellable", exc.slug
+            except TransientError:
+                raise
+            except RateHawkError as exc:
+                state, error = "absent", exc.slug
+            await self._tx(
+                lambda tr, p=poid, s=state, e=error: orders.update_attempt(tr, booking_id, p, s, error=e)
+            )
+            if state == "cancelled":
+                await self._tx(
+                    lambda tr, p=poid: records.update(
+                        tr, booking_id, lambda _: None, note=f"supplier order {p} cancelled"
+                    )
+                )
+
+    @activity.defn(name="booking.cancel_supplier_orders")
+    async def cancel_supplier_orders(self, booking_id: str) -> None:
+        """Compensation: cancel every order on record for the booking (any id ever tried)."""
+        await self._cancel_attempts(booking_id, keep=None)
+
+    @activity.defn(name="booking.cancel_other_orders")
+    async def cancel_other_orders(self, inp: OrderInput) -> None:
+        """After confirmation: cancel any order of an earlier, abandoned partner_order_id."""
+        await self._cancel_attempts(inp.booking_id, keep=inp.partner_order_id)
+
+    @activity.defn(name="booking.mark_compensating")
+    async def mark_compensating(self, inp: FailInput) -> None:
+        def change(bk: Booking) -> None:
+            bk.failure = inp.reason
+
+        await self._tx(lambda tr: records.transition(tr, inp.booking_id, S.COMPENSATING, inp.reason, change))
+
+    @activity.defn(name="booking.mark_failed")
+    async def mark_failed(self, inp: FailInput) -> None:
+        await self._tx(lambda tr: records.transition(tr, inp.booking_id, S.FAILED, "compensated"))
+
+    # -- cancellation saga ---------------------------------------------------------------------
+    @activity.defn(name="cancellation.supplier_cancel")
+    async def supplier_cancel(self, booking_id: str) -> None:
+        b = await self._booking(booking_id)
+        poid = b.supplier.partner_order_id
+        if b.state != S.CANCELLING or poid is None:
+            return
+        try:
+            result = await self.ratehawk.cancel(poid)
+            refunded = result.amount_refunded.amount if result.amount_refunded else None
+        except OrderNotCancellableError as exc:
+            raise _final(NOT_CANCELLABLE, f"supplier: {exc.slug}", exc.slug) from None
+        except OrderNotFoundError:
+            refunded = None
+        except TransientError:
+            raise
+        except RateHawkError as exc:
+            raise _final(NOT_CANCELLABLE, f"supplier: {exc.slug}", exc.slug) from None
+
+        def step(tr: Transaction) -> None:
+            orders.update_attempt(tr, booking_id, poid, "cancelled")
+
+            def change(bk: Booking) -> None:
+                if bk.cancel is not None:
+                    bk.cancel.supplier_amount_refunded = refunded
+
+            records.update(tr, booking_id, change, note=f"supplier order {poid} cancelled")
+
+        await self._tx(step)
+
+    @activity.defn(name="cancellation.refund")
+    async def refund_cancellation(self, booking_id: str) -> None:
+        b = await self._booking(booking_id)
+        if b.cancel is None or b.cancel.refund <= 0 or b.payment.payment_id is None:
+            return
+        if b.payment.state in ("refunded", "partially_refunded"):
+            return
+        amount = Money(amount=b.cancel.refund, currency=b.price.currency)
+        payment = await self.payments.refund(
+            b.payment.payment_id, idempotency_key=f"{b.id}:cancel-refund", amount=amount
+        )
+        await self._record_payment(booking_id, payment, "refunded", b.cancel.refund)
+
+    @activity.defn(name="cancellation.mark_cancelled")
+    async def mark_cancelled(self, booking_id: str) -> None:
+        await self._tx(lambda tr: records.transition(tr, booking_id, S.CANCELLED, "cancelled"))
+
+    @activity.defn(name="cancellation.refused")
+    async def cancellation_refused(self, inp: FailInput) -> None:
+        def change(bk: Booking) -> None:
+            if bk.cancel is not None:
+                bk.cancel.error = inp.reason
+
+        await self._tx(
+            lambda tr: records.transition(
+                tr, inp.booking_id, S.CONFIRMED, f"cancellation refused: {inp.reason}", change
+            )
+        )
+
+    def all(self) -> list[Callable[..., Any]]:
+        return [
+            self.hold_inventory, self.release_inventory, self.prebook, self.create_form,
+            self.authorize_payment, self.capture_payment, self.void_or_refund_payment, self.finish,
+            self.check_status, self.confirm_booking, self.cancel_supplier_orders, self.cancel_other_orders,
+            self.mark_compensating, self.mark_failed, self.supplier_cancel, self.refund_cancellation,
+            self.mark_cancelled, self.cancellation_refused,
+        ]  # fmt: skip
