@@ -148,7 +148,9 @@ for (const diagnostic of diagnostics) {
   if (diagnostic.file && sources.has(resolve(diagnostic.file.fileName))) {
     const { name, labels } = sources.get(resolve(diagnostic.file.fileName));
     const { line } = diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start ?? 0);
-    console.log(`${name}: ${where(labels, line + 1)}: ${message}`);
+    const token = diagnostic.file.text.substr(diagnostic.start ?? 0, Math.min(diagnostic.length ?? 0, 60));
+    const at = /^"[^"]+"$/.test(token) ? ` at ${token}` : "";
+    console.log(`${name}: ${where(labels, line + 1)}${at}: ${message}`);
   } else {
     console.log(`schema-check: ${message}`);
   }
