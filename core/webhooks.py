@@ -1,0 +1,283 @@
+"""Partner webhooks: registrations, signatures, and the delivery queue, all in the transactional store.
+
+Framework free: the booking API's `POST /v1/webhooks` route calls `register_webhook`, `list_webhooks`,
+`delete_webhook`, `dead_deliveries` and `replay_dead` from here; the `ibe webhooks` process
+(streaming/webhooks.py) fills and drains the queue.
+
+Signature: every delivery carries `X-IBE-Signature: t=<unix seconds>,v1=<hex>` where the hex is
+HMAC-SHA256(secret, "<t>." + body); a receiver recomputes it with `verify_signature` and rejects old
+timestamps (replay protection). `X-IBE-Event-Id` is the event id, for the receiver's dedup: delivery is at
+least once.
+
+Keys (rows in core/kv/keys.py):
+    ("webhook", partner_id, webhook_id)        JSON registration
+    ("webhook_due", due_at_ms, delivery_id)    JSON delivery waiting for its next attempt
+    ("webhook_dead", partner_id, delivery_id)  JSON delivery parked after the retry window, with last error
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from urllib.parse import urlsplit
+
+import orjson
+
+from core.kv import Transaction, transactional
+from core.kv.keys import WEBHOOK, WEBHOOK_DEAD, WEBHOOK_DUE
+
+SIGNATURE_HEADER = "X-IBE-Signature"
+EVENT_ID_HEADER = "X-IBE-Event-Id"
+EVENT_TYPE_HEADER = "X-IBE-Event-Type"
+DELIVERY_HEADER = "X-IBE-Delivery"
+ALL_EVENTS = "*"
+WEBHOOK_EVENT_TYPES = frozenset(
+    {
+        "booking.created",
+        "booking.supplier_confirmed",
+        "booking.confirmed",
+        "booking.failed",
+        "booking.cancelled",
+        "booking.refunded",
+    }
+)
+
+
+class WebhookError(ValueError):
+    """A registration request that cannot be accepted; the message says why (for a 422)."""
+
+
+@dataclass(frozen=True)
+class Registration:
+    webhook_id: str
+    partner_id: str
+    url: str
+    secret: str
+    event_types: list[str]
+    created_at_ms: int
+    active: bool = True
+
+    def wants(self, event_type: str) -> bool:
+        return self.active and (ALL_EVENTS in self.event_types or event_type in self.event_types)
+
+    def public(self) -> dict[str, object]:
+        """The registration without its secret (what a listing shows)."""
+        data = asdict(self)
+        data.pop("secret")
+        return data
+
+
+@dataclass
+class Delivery:
+    """One event to one registration; `delivery_id` is stable across retries."""
+
+    delivery_id: str
+    webhook_id: str
+    partner_id: str
+    url: str
+    event_id: str
+    event_type: str
+    body: str
+    first_attempt_at_ms: int
+    attempts: int = 0
+    last_error: str = ""
+    due_at_ms: int = 0
+    history: list[str] = field(default_factory=list)
+
+    def to_json(self) -> bytes:
+        return orjson.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, raw: bytes) -> Delivery:
+        return cls(**orjson.loads(raw))
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def _check_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise WebhookError(f"url must be an absolute http(s) URL, got {url!r}")
+    return url
+
+
+@transactional
+def register_webhook(
+    tr: Transaction,
+    partner_id: str,
+    url: str,
+    event_types: list[str] | None = None,
+    secret: str | None = None,
+) -> Registration:
+    """Register `url` for the partner's booking events (all of them when `event_types` is None).
+
+    Returns the registration with its signing secret: show it to the partner once.
+    """
+    if not partner_id:
+        raise WebhookError("partner_id is required")
+    types = sorted(set(event_types or [ALL_EVENTS]))
+    unknown = [t for t in types if t != ALL_EVENTS and t not in WEBHOOK_EVENT_TYPES]
+    if unknown:
+        raise WebhookError(f"unknown event types: {', '.join(unknown)}")
+    registration = Registration(
+        webhook_id=f"wh_{uuid.uuid4().hex[:16]}",
+        partner_id=partner_id,
+        url=_check_url(url),
+        secret=secret or f"whsec_{secrets.token_hex(24)}",
+        event_types=types,
+        created_at_ms=_now_ms(),
+    )
+    tr.set(WEBHOOK.key(partner_id, registration.webhook_id), orjson.dumps(asdict(registration)))
+    return registration
+
+
+@transactional
+def list_webhooks(tr: Transaction, partner_id: str) -> list[Registration]:
+    begin, end = WEBHOOK.range(partner_id)
+    return [Registration(**orjson.loads(v)) for _, v in tr.get_range(begin, end)]
+
+
+@transactional
+def get_webhook(tr: Transaction, partner_id: str, webhook_id: str) -> Registration | None:
+    raw = tr.get(WEBHOOK.key(partner_id, webhook_id))
+    return Registration(**orjson.loads(raw)) if raw else None
+
+
+@transactional
+def delete_webhook(tr: Transaction, partner_id: str, webhook_id: str) -> bool:
+    """Remove a registration; False if there was none. Deliveries already queued still run."""
+    key = WEBHOOK.key(partner_id, webhook_id)
+    if tr.get(key) is None:
+        return False
+    tr.clear(key)
+    return True
+
+
+@transactional
+def webhooks_for(tr: Transaction, partner_id: str, event_type: str) -> list[Registration]:
+    return [r for r in list_webhooks(tr, partner_id) if r.wants(event_type)]
+
+
+# -- signatures -----------------------------------------------------------------------------------
+
+
+def sign(secret: str, body: bytes, timestamp: int | None = None) -> str:
+    """The `X-IBE-Signature` header value for `body`."""
+    ts = int(time.time()) if timestamp is None else timestamp
+    digest = hmac.new(secret.encode(), f"{ts}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={ts},v1={digest}"
+
+
+def verify_signature(
+    secret: str, header: str, body: bytes, *, tolerance_s: int = 300, now: int | None = None
+) -> bool:
+    """True if `header` signs `body` with `secret` and its timestamp is within `tolerance_s` of now."""
+    try:
+        fields = dict(part.split("=", 1) for part in header.split(","))
+        ts = int(fields["t"])
+        given = fields["v1"]
+    except (ValueError, KeyError):
+        return False
+    current = int(time.time()) if now is None else now
+    if abs(current - ts) > tolerance_s:
+        return False
+    expected = hmac.new(secret.encode(), f"{ts}.".encode() + body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, given)
+
+
+# -- delivery queue -------------------------------------------------------------------------------
+
+
+@transactional
+def enqueue(
+    tr: Transaction, registration: Registration, event_id: str, event_type: str, body: bytes
+) -> Delivery:
+    """Queue the event for the registration, due now. The delivery id is stable per (webhook, event)."""
+    now = _now_ms()
+    delivery = Delivery(
+        delivery_id=f"{registration.webhook_id}:{event_id}",
+        webhook_id=registration.webhook_id,
+        partner_id=registration.partner_id,
+        url=registration.url,
+        event_id=event_id,
+        event_type=event_type,
+        body=body.decode(),
+        first_attempt_at_ms=now,
+        due_at_ms=now,
+    )
+    tr.set(WEBHOOK_DUE.key(now, delivery.delivery_id), delivery.to_json())
+    return delivery
+
+
+@transactional
+def due_deliveries(tr: Transaction, now_ms: int | None = None, limit: int = 100) -> list[Delivery]:
+    """Deliveries whose next attempt is due, oldest first."""
+    begin, _ = WEBHOOK_DUE.range()
+    end = WEBHOOK_DUE.key(now_ms if now_ms is not None else _now_ms() + 1)
+    return [Delivery.from_json(v) for _, v in tr.get_range(begin, end, limit=limit)]
+
+
+@transactional
+def next_due_at(tr: Transaction) -> int | None:
+    begin, end = WEBHOOK_DUE.range()
+    rows = tr.get_range(begin, end, limit=1)
+    return int(WEBHOOK_DUE.unpack(rows[0][0])[0]) if rows else None
+
+
+@transactional
+def delivered(tr: Transaction, delivery: Delivery) -> None:
+    tr.clear(WEBHOOK_DUE.key(delivery.due_at_ms, delivery.delivery_id))
+
+
+@transactional
+def retry_later(tr: Transaction, delivery: Delivery, error: str, due_at_ms: int) -> Delivery:
+    tr.clear(WEBHOOK_DUE.key(delivery.due_at_ms, delivery.delivery_id))
+    delivery.attempts += 1
+    delivery.last_error = error
+    delivery.history = ([*delivery.history, error])[-10:]
+    delivery.due_at_ms = due_at_ms
+    tr.set(WEBHOOK_DUE.key(due_at_ms, delivery.delivery_id), delivery.to_json())
+    return delivery
+
+
+@transactional
+def park(tr: Transaction, delivery: Delivery, error: str) -> None:
+    """Move a delivery past its retry window to the partner's dead letters."""
+    tr.clear(WEBHOOK_DUE.key(delivery.due_at_ms, delivery.delivery_id))
+    delivery.attempts += 1
+    delivery.last_error = error
+    delivery.history = ([*delivery.history, error])[-10:]
+    tr.set(WEBHOOK_DEAD.key(delivery.partner_id, delivery.delivery_id), delivery.to_json())
+
+
+@transactional
+def dead_deliveries(tr: Transaction, partner_id: str, limit: int = 1000) -> list[Delivery]:
+    """The partner's parked deliveries (event id, type, attempts, last error, body)."""
+    begin, end = WEBHOOK_DEAD.range(partner_id)
+    return [Delivery.from_json(v) for _, v in tr.get_range(begin, end, limit=limit)]
+
+
+@transactional
+def replay_dead(tr: Transaction, partner_id: str, delivery_ids: list[str] | None = None) -> int:
+    """Queue the partner's parked deliveries again (all, or those named), with a fresh retry window."""
+    now = _now_ms()
+    count = 0
+    for delivery in dead_deliveries(tr, partner_id):
+        if delivery_ids is not None and delivery.delivery_id not in delivery_ids:
+            continue
+        tr.clear(WEBHOOK_DEAD.key(partner_id, delivery.delivery_id))
+        current = get_webhook(tr, partner_id, delivery.webhook_id)
+        if current is not None:
+            delivery.url = current.url  # the partner may have fixed its endpoint
+        delivery.first_attempt_at_ms = now
+        delivery.due_at_ms = now
+        delivery.attempts = 0
+        tr.set(WEBHOOK_DUE.key(now, delivery.delivery_id), delivery.to_json())
+        count += 1
+    return count

@@ -1,0 +1,154 @@
+"""Partner webhooks: registration, signatures, retries with backoff, dead letters and replay."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import orjson
+import pytest
+
+from core import webhooks
+from core.domain.events import BookingConfirmed, BookingCreated
+from core.domain.money import Money
+from core.kv import Store
+from streaming.relay import Relay
+from streaming.webhooks import RetryPolicy, WebhookService
+from tests.conftest import free_port
+from tests.streaming.conftest import StreamEnv, run_until, write_outbox
+
+
+class Receiver:
+    """A partner endpoint on a free port that fails its first `fail_first` requests with HTTP 500."""
+
+    def __init__(self, port: int, fail_first: int = 0) -> None:
+        self.port = port
+        self.fail_first = fail_first
+        self.requests: list[tuple[int, dict[str, str], bytes]] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                status = 500 if len(receiver.requests) < receiver.fail_first else 200
+                receiver.requests.append((status, dict(self.headers), body))
+                self.send_response(status)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hooks"
+
+    def ok(self) -> list[tuple[int, dict[str, str], bytes]]:
+        return [r for r in self.requests if r[0] == 200]
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver_port() -> Iterator[int]:
+    yield free_port()
+
+
+def _events(partner: str) -> list:
+    return [
+        BookingCreated(aggregate_id="bk_w1", hotel_id="h", partner_id=partner, amount=Money.of("80.00", "EUR"),
+                       checkin="2027-02-01", checkout="2027-02-03"),
+        BookingConfirmed(aggregate_id="bk_w1", hotel_id="h", partner_id=partner, amount=Money.of("80.00", "EUR")),
+        BookingConfirmed(aggregate_id="bk_other", hotel_id="h", partner_id="someone_else",
+                         amount=Money.of("1.00", "EUR")),
+    ]  # fmt: skip
+
+
+def test_registration_validates_and_hides_the_secret(store: Store) -> None:
+    reg = webhooks.register_webhook(store, "p1", "https://partner.example/hook", ["booking.confirmed"])
+    assert reg.secret.startswith("whsec_") and "secret" not in reg.public()
+    assert [r.webhook_id for r in webhooks.list_webhooks(store, "p1")] == [reg.webhook_id]
+    assert webhooks.webhooks_for(store, "p1", "booking.confirmed") == [reg]
+    assert webhooks.webhooks_for(store, "p1", "booking.created") == []
+    with pytest.raises(webhooks.WebhookError, match="unknown event types"):
+        webhooks.register_webhook(store, "p1", "https://x.example", ["payment.captured"])
+    with pytest.raises(webhooks.WebhookError, match="http"):
+        webhooks.register_webhook(store, "p1", "ftp://x.example")
+    assert webhooks.delete_webhook(store, "p1", reg.webhook_id)
+    assert webhooks.list_webhooks(store, "p1") == []
+
+
+def test_signature_verifies_and_rejects_tampering_and_old_timestamps() -> None:
+    header = webhooks.sign("whsec_k", b'{"a":1}', timestamp=1_000_000)
+    assert webhooks.verify_signature("whsec_k", header, b'{"a":1}', now=1_000_010)
+    assert not webhooks.verify_signature("whsec_k", header, b'{"a":2}', now=1_000_010)
+    assert not webhooks.verify_signature("whsec_other", header, b'{"a":1}', now=1_000_010)
+    assert not webhooks.verify_signature("whsec_k", header, b'{"a":1}', now=1_000_000 + 301)
+    assert not webhooks.verify_signature("whsec_k", "garbage", b"")
+
+
+def test_receiver_failing_three_times_then_gets_signed_events(
+    stream_env: StreamEnv, receiver_port: int
+) -> None:
+    env = stream_env
+    receiver = Receiver(receiver_port, fail_first=3)
+    try:
+        reg = webhooks.register_webhook(env.store, "p_w", receiver.url)
+        events = _events("p_w")
+        write_outbox(env.store, events)
+        relay = Relay(env.store, env.bootstrap, topic_prefix=env.prefix)
+        service = WebhookService(
+            env.store, env.bootstrap, topic_prefix=env.prefix, group_id=env.group, session_timeout_ms=2000,
+            policy=RetryPolicy(base_delay_s=0.05, max_delay_s=0.5, window_s=30),
+        )  # fmt: skip
+        asyncio.run(run_until([relay.run, service.run], lambda: len(receiver.ok()) >= 2, timeout_s=30))
+    finally:
+        receiver.close()
+    assert len(receiver.requests) >= 5 and [r[0] for r in receiver.requests[:3]] == [500, 500, 500]
+    got = {}
+    for _, headers, body in receiver.ok():
+        assert webhooks.verify_signature(reg.secret, headers[webhooks.SIGNATURE_HEADER], body)
+        got[headers[webhooks.EVENT_ID_HEADER]] = orjson.loads(body)
+    mine = {e.event_id: orjson.loads(e.to_json()) for e in events[:2]}
+    assert got == mine  # the partner's two events, as on the wire; the other partner's event is not sent
+    assert webhooks.due_deliveries(env.store) == []
+
+
+def test_receiver_down_past_the_window_is_parked_then_replayed(
+    stream_env: StreamEnv, receiver_port: int
+) -> None:
+    env = stream_env
+    url = f"http://127.0.0.1:{receiver_port}/hooks"  # nothing listens there yet
+    webhooks.register_webhook(env.store, "p_down", url, ["booking.confirmed"])
+    write_outbox(env.store, _events("p_down"))
+    relay = Relay(env.store, env.bootstrap, topic_prefix=env.prefix)
+    service = WebhookService(
+        env.store, env.bootstrap, topic_prefix=env.prefix, group_id=env.group, session_timeout_ms=2000,
+        policy=RetryPolicy(base_delay_s=0.05, max_delay_s=0.2, window_s=1.0, timeout_s=1.0),
+    )  # fmt: skip
+    asyncio.run(run_until([relay.run, service.run], lambda: service.stats.parked >= 1, timeout_s=30))
+    (dead,) = webhooks.dead_deliveries(env.store, "p_down")
+    assert dead.event_type == "booking.confirmed" and dead.attempts >= 3
+    assert "Connect" in dead.last_error
+    assert webhooks.due_deliveries(env.store) == []
+
+    receiver = Receiver(receiver_port)
+    try:
+        assert webhooks.replay_dead(env.store, "p_down") == 1
+        service = WebhookService(
+            env.store, env.bootstrap, topic_prefix=env.prefix, group_id=env.group, session_timeout_ms=2000,
+            policy=RetryPolicy(base_delay_s=0.05, window_s=5),
+        )  # fmt: skip
+        asyncio.run(run_until([service.run], lambda: len(receiver.ok()) >= 1, timeout_s=30))
+    finally:
+        receiver.close()
+    (_, headers, _body) = receiver.ok()[0]
+    assert headers[webhooks.EVENT_ID_HEADER] == dead.event_id
+    assert webhooks.dead_deliveries(env.store, "p_down") == []
