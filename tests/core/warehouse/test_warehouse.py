@@ -7,6 +7,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -60,40 +62,42 @@ def test_two_processes_take_turns_and_both_succeed(settings: Settings) -> None:
     assert rows == [("p0", 5), ("p1", 5)]
 
 
-def test_a_waiter_says_it_waits_and_for_whom(settings: Settings) -> None:
-    lock_path = settings.warehouse_path.parent / "warehouse.lock"
+@contextmanager
+def lock_held_by_another_process(lock_path: Path, seconds: float) -> Iterator[int]:
+    """Another process holds the warehouse turn for `seconds`; yields its pid once it holds it."""
     holder = (
         "import sys, time; from pathlib import Path; from core.warehouse.lock import embedded_turn\n"
         "with embedded_turn(Path(sys.argv[1]), 30):\n"
-        "    print('holding', flush=True); time.sleep(2.5)\n"
+        "    print('holding', flush=True); time.sleep(float(sys.argv[2]))\n"
     )
-    proc = subprocess.Popen([sys.executable, "-c", holder, str(lock_path)], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", holder, str(lock_path), str(seconds)], stdout=subprocess.PIPE, text=True
+    )
     try:
         assert proc.stdout is not None and proc.stdout.readline().strip() == "holding"
+        yield proc.pid
+    finally:
+        proc.wait(timeout=30)
+
+
+def test_a_waiter_says_it_waits_and_for_whom(settings: Settings) -> None:
+    lock_path = settings.warehouse_path.parent / "warehouse.lock"
+    with lock_held_by_another_process(lock_path, seconds=2.5) as holder_pid:
         said: list[str] = []
         started = time.monotonic()
         with embedded_turn(lock_path, timeout_s=30, report=said.append, report_every_s=0.5):
             waited = time.monotonic() - started
-        assert waited > 1.0
-        assert said and f"pid {proc.pid}" in said[0]
-    finally:
-        proc.wait(timeout=30)
+    assert waited > 1.0
+    assert said and f"pid {holder_pid}" in said[0]
 
 
 def test_a_waiter_gives_up_with_a_clear_error(settings: Settings) -> None:
     lock_path = settings.warehouse_path.parent / "warehouse.lock"
-    holder = (
-        "import sys, time; from pathlib import Path; from core.warehouse.lock import embedded_turn\n"
-        "with embedded_turn(Path(sys.argv[1]), 30):\n"
-        "    print('holding', flush=True); time.sleep(3)\n"
-    )
-    proc = subprocess.Popen([sys.executable, "-c", holder, str(lock_path)], stdout=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout is not None and proc.stdout.readline().strip() == "holding"
-        with pytest.raises(WarehouseBusy, match="still locked by pid"), embedded_turn(lock_path, timeout_s=0.5):
-            pass
-    finally:
-        proc.wait(timeout=30)
+    with (
+        lock_held_by_another_process(lock_path, seconds=3),
+        pytest.raises(WarehouseBusy, match="still locked by pid"),embedded_turn(lock_path, timeout_s=0.5)
+    ):
+        pass
 
 
 def test_threads_of_one_process_take_turns(settings: Settings) -> None:
