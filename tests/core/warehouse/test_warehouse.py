@@ -30,7 +30,7 @@ def test_migrations_apply_once_and_record_themselves(settings: Settings) -> None
 
 def test_migration_file_names_are_checked(tmp_path: Path) -> None:
     (tmp_path / "1_bad.sql").write_text("SELECT 1;")
-    with pytest.raises(ValueError, match="NNNN_name.sql"):
+    with pytest.raises(ValueError, match=r"NNNN_name\.sql"):
         discover(tmp_path)
 
 
