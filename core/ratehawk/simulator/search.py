@@ -50,18 +50,22 @@ def multicomplete(state: SimulatorState, key_id: str, body: dict) -> dict:
     if not needle or len(needle) > 100:
         raise invalid("query: must have 1 to 100 characters")
     catalog = state.catalog.build()
+    ranked: list[tuple[int, int]] = []  # (rank, position): name prefix, word prefix, anywhere
+    for pos, name in enumerate(catalog.names):
+        at = name.find(needle)
+        if at >= 0:
+            ranked.append((0 if at == 0 else 1 if name[at - 1] == " " else 2, pos))
+    ranked.sort()
     hotels = []
-    for hid, name in zip(catalog.hids, catalog.names, strict=True):
-        if needle in name:
-            b = hotel_basics(state.config.seed, hid)
-            hotels.append({"id": b.id, "hid": hid, "name": b.name, "region_id": b.region.id})
-            if len(hotels) == MULTICOMPLETE_LIMIT:
-                break
+    for _, pos in ranked[:MULTICOMPLETE_LIMIT]:
+        b = hotel_basics(state.config.seed, catalog.hids[pos])
+        hotels.append({"id": b.id, "hid": b.hid, "name": b.name, "region_id": b.region.id})
+    matching = [r for r in all_regions() if needle in r.name.lower()]
+    matching.sort(key=lambda r: (not r.name.lower().startswith(needle), r.type != "City", r.name))
     regions = [
         {"id": r.id, "name": r.name, "type": r.type, "country_code": r.country_code}
-        for r in all_regions()
-        if needle in r.name.lower()
-    ][:MULTICOMPLETE_LIMIT]
+        for r in matching[:MULTICOMPLETE_LIMIT]
+    ]
     return {"hotels": hotels, "regions": regions}
 
 

@@ -29,6 +29,7 @@ _SANDBOX_NAMES = {
     PRICE_UP_10_HID: ("test_hotel_price_up_10", "Test Hotel Price Up 10 (Do Not Book)"),
     PRICE_UP_20_HID: ("test_hotel_price_up_20", "Test Hotel Price Up 20 (Do Not Book)"),
 }
+_SANDBOX_ROOM_TYPES = (0, 1, 6, 11, 12)  # double, twin, family (4), 2-bedroom apartment (5), villa (6)
 FIRST_HID = 10_000_000
 IMAGE_HOST = "https://cdn.worldota.net/t/{size}/content"
 
@@ -186,9 +187,10 @@ def _paragraphs(r, count: int, sentences_per: tuple[int, int]) -> list[str]:
     return out
 
 
-def _room_group(rng: random.Random, currency_hint: str, rg_index: int, kind: str) -> dict:
+def _room_group(rng: random.Random, rg_index: int, type_index: int | None = None) -> dict:
     r = rng.random
-    name, rg_class, bedding_word, capacity = vocab.ROOM_TYPES[int(r() * len(vocab.ROOM_TYPES))]
+    drawn = int(r() * len(vocab.ROOM_TYPES))
+    name, rg_class, bedding_word, capacity = vocab.ROOM_TYPES[drawn if type_index is None else type_index]
     quality_i = int(r() * len(vocab.ROOM_QUALITIES))
     quality = vocab.ROOM_QUALITIES[quality_i]
     view = int(r() * 4)
@@ -357,7 +359,11 @@ def hotel_record(seed: int, hid: int, revision: int = 0) -> dict:
         groups.append({"group_name": group_name, "amenities": picked, "non_free_amenities": paid})
 
     n_rooms = 1 + int(r() ** 2.6 * 12) if hotel_like else 1 + int(r() ** 2.5 * 4)
-    room_groups = [_room_group(rng, currency, i, b.kind) for i in range(n_rooms)]
+    if hid in _SANDBOX_NAMES:
+        # Test hotels fit every certification party (up to 2 adults + 3 children per room).
+        room_groups = [_room_group(rng, i, t) for i, t in enumerate(_SANDBOX_ROOM_TYPES)]
+    else:
+        room_groups = [_room_group(rng, i) for i in range(n_rooms)]
 
     n_images = 5 + int(r() ** 4 * 36)
     images = _images(rng, n_images, vocab.IMAGE_CATEGORIES)
