@@ -28,13 +28,15 @@ Sandbox triggers (as ETG's sandbox):
   `unknown_book_limit`, `unknown_provider`: `unknown`, then that final error.
 - hash `h-00000000-0000-0000-0000-000000000000` (prebook or form): `contract_mismatch`.
 - the same `partner_order_id` on a second booking form: `double_booking_form`; the same
-  `partner_order_id` on form, finish or cancel within `lock_window_s` (1 s): 429 `lock`.
+  `partner_order_id` on form, finish or cancel within `lock_window_s` (1 s): 429 `lock` (with
+  `Retry-After`).
 
 Behaviour: rates are deterministic per (hotel, dates, guests, residency, currency) and priced as
 Decimal strings in the requested currency (21 currencies, fixed FX). Each (hotel, room group, night)
 has `inventory_per_room_night` rooms (5); an accepted finish takes one per booked room on every
 night, all or none, or ends in `soldout`; cancel gives them back. Rates with no room left disappear
-from search. Rate limits per key and endpoint (the contract's typical ones, `limits` overrides) with
+from search. Result pages (serp) carry the cheapest `serp_rates_per_hotel` (5) rates of at most
+`serp_max_hotels` (1000) hotels, without `book_hash`; the hotel page has every rate. Rate limits per key and endpoint (the contract's typical ones, `limits` overrides) with
 `X-RateLimit-*` headers on every answer and 429 `endpoint_exceeded_limit` (+ `Retry-After`) above.
 
 Admin (no auth, local use): `GET|POST|PUT /admin/faults` reads, merges or replaces the

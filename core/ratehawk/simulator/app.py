@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import math
 import random
 from collections.abc import Callable
 from contextlib import asynccontextmanager
@@ -158,7 +159,9 @@ class Simulator:
         last = self.state.last_seen.get(key)
         self.state.last_seen[key] = now
         if last is not None and now - last < self.config.lock_window_s:
-            raise ApiError("lock", 429, "the same partner_order_id was sent moments ago; wait and retry")
+            exc = ApiError("lock", 429, "the same partner_order_id was sent moments ago; wait and retry")
+            exc.headers["Retry-After"] = str(max(1, math.ceil(self.config.lock_window_s)))
+            raise exc
 
     async def _faults_before(self, endpoint: str) -> bool:
         """Latency, bursts and errors; returns whether this call will time out after its work."""

@@ -88,7 +88,8 @@ class SimulatorConfig:
     link_secret: str = "ratehawk-simulator-dump-links"
     dump_dir: Path | None = None  # None: dumps are generated into a temporary folder on first request
     dump_bad_fraction: float = 0.0
-    serp_rates_per_hotel: int = 5
+    serp_rates_per_hotel: int = 5  # the cheapest N rates per hotel on result pages (the hotel page has all)
+    serp_max_hotels: int = 1000  # hotels priced per region/geo search (bounds the work on big catalogs)
     faults: FaultSettings = field(default_factory=FaultSettings)
     clock: Callable[[], float] = time.time
 

@@ -10,7 +10,7 @@ converted with a fixed table, always as Decimal with two places. Taxes the suppl
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
@@ -217,7 +217,7 @@ class RateBook:
 
     def __init__(self, seed: int) -> None:
         self.seed = seed
-        self._record = lru_cache(maxsize=4096)(lambda hid: hotel_record(seed, hid))
+        self._record = lru_cache(maxsize=1024)(lambda hid: hotel_record(seed, hid))
 
     def record(self, hid: int) -> dict:
         return self._record(hid)
@@ -317,18 +317,9 @@ def raised(offer: Offer, percent: int) -> Offer:
     factor = Decimal(100 + percent) / Decimal(100)
     daily = tuple((p * factor).quantize(CENT, rounding=ROUND_HALF_UP) for p in offer.daily_prices)
     digest = uuid.uuid5(_HASH_NS, f"prebook|{offer.book_hash}|{percent}")
-    return Offer(
-        hid=offer.hid,
-        rg_index=offer.rg_index,
-        meal=offer.meal,
-        refundable=offer.refundable,
-        pay_at_hotel=offer.pay_at_hotel,
-        query=offer.query,
+    return replace(
+        offer,
         daily_prices=daily,
-        local_currency=offer.local_currency,
         local_total=(offer.local_total * factor).quantize(CENT, rounding=ROUND_HALF_UP),
-        city_tax_local=offer.city_tax_local,
-        free_cancellation_before=offer.free_cancellation_before,
         book_hash=f"p-{digest}",
-        match_hash=offer.match_hash,
     )

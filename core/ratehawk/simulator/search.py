@@ -73,7 +73,7 @@ def _hotels_json(state: SimulatorState, hids: list[int], query: SearchQuery, *, 
     now = _now(state)
     out = []
     rooms = len(query.rooms)
-    for hid in hids:
+    for hid in hids[: state.config.serp_max_hotels]:
         offers: list[Offer] = state.ratebook.offers(hid, query, now)
         rates = []
         record = state.ratebook.record(hid)

@@ -17,7 +17,7 @@ from core.ratehawk.simulator.pricing import Offer, RateBook
 from core.ratehawk.synthetic import TEST_HOTEL_HID, hid_at, hotel_basics
 from core.ratehawk.synthetic.regions import city_index_of
 
-MAX_OFFERS = 200_000
+MAX_OFFERS = 50_000
 UNLIMITED = 1_000_000
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import orjson
 import pytest
 
+from core.domain.catalog import HOTEL_KINDS, REGION_TYPES
 from core.ratehawk.synthetic import (
     DEFECT_KINDS,
     FULL_DUMP,
@@ -20,6 +21,7 @@ from core.ratehawk.synthetic import (
     incremental_plan,
     iter_dump_lines,
     read_bad_lines,
+    vocab,
     write_dumps,
 )
 
@@ -32,11 +34,7 @@ CONTRACT_FIELDS = {
 }  # fmt: skip
 RG_EXT_KEYS = {"class", "quality", "sex", "bathroom", "bedding", "family", "capacity", "club", "bedrooms",
                "balcony", "view", "floor"}  # fmt: skip
-KNOWN_KINDS = {
-    "Hotel", "Resort", "Apartment", "Hostel", "BNB", "Guesthouse", "Apart-hotel", "Villas_and_Bungalows",
-    "Camping", "Glamping", "Mini-hotel", "Cottages_and_Houses", "Boutique_and_Design", "Farm", "Sanatorium",
-    "Castle", "Capsule_Hotel",
-}  # fmt: skip
+KNOWN_KINDS = HOTEL_KINDS  # the platform's list: the generator must stay within it
 
 
 def strict_reason(line: bytes, seen: set[int]) -> str | None:
@@ -97,6 +95,7 @@ def test_record_has_every_contract_field_with_realistic_shape():
     mean = sum(sizes) / len(sizes)
     assert 6000 <= mean <= 7500, mean
     assert len(rooms) >= 8  # room counts spread over the 1-12 range, not constant
+    assert {kind for kind, _ in vocab.KINDS} <= HOTEL_KINDS
     assert hotel_record(11, SANDBOX_HIDS[0])["id"] == "test_hotel_do_not_book"
 
 
@@ -153,6 +152,7 @@ def test_region_dump_lists_the_good_hotels_of_each_city(dumps):
     out, manifest = dumps
     regions = [orjson.loads(line) for line in iter_dump_lines(out / REGION_DUMP)]
     types = Counter(r["type"] for r in regions)
+    assert set(types) <= REGION_TYPES
     assert {"Country", "City", "Airport", "Neighborhood"} <= types.keys()
     listed = sorted(h for r in regions for h in r["hids"])
     bad = {e["line"] for e in read_bad_lines(out / FULL_DUMP)}
