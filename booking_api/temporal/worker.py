@@ -28,18 +28,24 @@ async def booking_worker(
     task_queue: str,
     *,
     client: Client | None = None,
-    ratehawk_transport: Any = None,
-    payments_transport: Any = None,
+    ratehawk: Any = None,
+    payments: Any = None,
 ) -> AsyncIterator[Worker]:
-    """A running worker for the booking task queue, with its store, supplier and payment clients."""
+    """A running worker for the booking task queue, with its store, supplier and payment clients
+    (built from the settings unless given)."""
     from core.kv import open_store
     from core.payments.client import PaymentsClient
     from core.ratehawk.client import RateHawkClient
 
     client = client or await connect(settings)
     store = open_store(settings)
-    ratehawk = RateHawkClient.from_settings(settings, transport=ratehawk_transport)
-    payments = PaymentsClient.from_settings(settings, transport=payments_transport)
+    own = []
+    if ratehawk is None:
+        ratehawk = RateHawkClient.from_settings(settings)
+        own.append(ratehawk)
+    if payments is None:
+        payments = PaymentsClient.from_settings(settings)
+        own.append(payments)
     acts = BookingActivities(store, ratehawk, payments)
     worker = Worker(
         client,
@@ -52,7 +58,7 @@ async def booking_worker(
         async with worker:
             yield worker
     finally:
-        await asyncio.gather(ratehawk.aclose(), payments.aclose(), return_exceptions=True)
+        await asyncio.gather(*(c.aclose() for c in own), return_exceptions=True)
         store.close()
 
 

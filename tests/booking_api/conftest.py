@@ -53,3 +53,109 @@ async def api(settings: Settings, embedded_stack: Settings, unique: str) -> Asyn
         transport = httpx.ASGITransport(app=manager.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://ibe.test") as client:
             yield Api(client, app, make_keys(settings))
+
+
+class ServedApp:
+    """An ASGI app served by uvicorn on a free loopback port in a thread (real HTTP, real timeouts)."""
+
+    def __init__(self, app: Any) -> None:
+        import socket
+        import threading
+
+        import uvicorn
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off")
+        )
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> ServedApp:
+        import time
+
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("test server did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@dataclass
+class SagaEnv:
+    api: Api
+    supplier: Any
+    payments_sim: Any  # core.payments.simulator.PaymentsSimulator
+    settings: Settings
+
+    async def book(self, body: dict[str, Any], key: str, scope: str = "book") -> httpx.Response:
+        return await self.api.client.post(
+            "/v1/bookings", json=body, headers={**self.api.auth(scope), "Idempotency-Key": key}
+        )
+
+    async def wait_state(self, booking_id: str, states: set[str], timeout_s: float = 30.0) -> dict[str, Any]:
+        import asyncio
+        import time
+
+        deadline = time.monotonic() + timeout_s
+        while True:
+            resp = await self.api.client.get(f"/v1/bookings/{booking_id}", headers=self.api.auth("book"))
+            doc = resp.json()
+            if doc.get("state") in states:
+                return doc  # type: ignore[no-any-return]
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"booking {booking_id} stuck in {doc.get('state')}: {doc.get('history')}"
+                )
+            await asyncio.sleep(0.1)
+
+
+@pytest.fixture
+def payments_server() -> Any:
+    from core.payments.simulator import Faults, SimulatorConfig
+    from core.payments.simulator import create_app as payments_app
+
+    app = payments_app(SimulatorConfig(faults=Faults(hang_s=1.5), seed=7))
+    with ServedApp(app) as served:
+        served.simulator = app.state.simulator  # type: ignore[attr-defined]
+        yield served
+
+
+@pytest.fixture
+async def saga_env(
+    settings: Settings, embedded_stack: Settings, unique: str, payments_server: Any
+) -> AsyncIterator[SagaEnv]:
+    from booking_api.temporal.worker import booking_worker
+    from core.payments.client import PaymentsClient
+    from tests.booking_api.fake_supplier import FakeRateHawk
+
+    supplier = FakeRateHawk()
+    payments = PaymentsClient(
+        payments_server.url, "sk_test_ibe", timeout_s=0.5, max_attempts=3, base_delay_s=0.05
+    )
+    task_queue = f"tq-{unique}"
+    config = AppConfig(
+        task_queue=task_queue, redis_prefix=f"t{unique}:", booking_input={"poll_interval_s": 0.1}
+    )
+    app = create_app(settings, config)
+    try:
+        async with (
+            booking_worker(settings, task_queue, ratehawk=supplier, payments=payments),
+            LifespanManager(app) as manager,
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=manager.app), base_url="http://ibe.test"
+            ) as client,
+        ):
+            yield SagaEnv(
+                Api(client, app, make_keys(settings)), supplier, payments_server.simulator, settings
+            )
+    finally:
+        await payments.aclose()
