@@ -23,6 +23,7 @@ from typing import Any
 
 from core import outbox
 from core.kv import Store
+from streaming.metrics import stream_metrics
 from streaming.topics import ensure_topics, existing_topics, topic_specs
 
 log = logging.getLogger(__name__)
@@ -92,6 +93,10 @@ class Relay:
         """Publish until `stop` is set."""
         await self.start()
         try:
+            try:
+                await self.check_broker()  # a relay started against a fresh broker replays at once
+            except BrokerLostData as exc:
+                await self.replay(str(exc))
             last_check = time.monotonic()
             last_purge = 0.0
             while not stop.is_set():
@@ -146,6 +151,9 @@ class Relay:
         self._hw.update(seen)
         self.stats.published += len(entries)
         self.stats.rounds += 1
+        metrics = stream_metrics()
+        metrics["relay_published"].inc(len(entries))
+        metrics["relay_backlog"].set(max(outbox.last_sequence(self.store) - entries[-1].seq, 0))
         return len(entries)
 
     async def check_broker(self) -> None:
@@ -180,3 +188,4 @@ class Relay:
         outbox.replay_from(self.store, max(first - 1, 0))
         self._hw = {}
         self.stats.replays += 1
+        stream_metrics()["relay_replays"].inc()

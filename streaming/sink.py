@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -26,6 +25,7 @@ from typing import Any
 from core.domain.events import TOPICS, InvalidEvent, decode_event
 from core.warehouse import Warehouse
 from streaming.facts import DEAD_LETTER_COLUMNS, FACT_COLUMNS, FxRates, NoFxRate, fact_row
+from streaming.metrics import stream_metrics
 from streaming.topics import DEAD_LETTER, ensure_topics, topic_specs
 
 log = logging.getLogger(__name__)
@@ -49,6 +49,9 @@ class Batch:
     dead: list[list[Any]] = field(default_factory=list)
     dead_raw: list[tuple[bytes | None, bytes, list[tuple[str, bytes]]]] = field(default_factory=list)
     committed_ms: list[int] = field(default_factory=list)
+    visible_ms: float = 0.0
+    inserted: int = 0
+    duplicates: int = 0
 
 
 class Sink:
@@ -62,7 +65,6 @@ class Sink:
         max_records: int = 5000,
         max_wait_ms: int = 200,
         session_timeout_ms: int = 10000,
-        on_inserted: Callable[[], None] | None = None,
     ) -> None:
         self.warehouse = warehouse
         self.bootstrap = bootstrap
@@ -71,7 +73,6 @@ class Sink:
         self.max_records = max_records
         self.max_wait_ms = max_wait_ms
         self.session_timeout_ms = session_timeout_ms
-        self.on_inserted = on_inserted
         self.stats = SinkStats()
         self._consumer: Any = None
         self._producer: Any = None
@@ -127,10 +128,23 @@ class Sink:
         if batch.dead_raw:
             await self._producer.flush()
         await self._consumer.commit()
-        now_ms = time.time() * 1000
-        self.stats.freshness_ms.extend(now_ms - c for c in batch.committed_ms)
         self.stats.batches += 1
+        self._observe(batch, records)
         return len(messages)
+
+    def _observe(self, batch: Batch, records: dict[Any, list[Any]]) -> None:
+        metrics = stream_metrics()
+        freshness = [batch.visible_ms - c for c in batch.committed_ms]
+        self.stats.freshness_ms.extend(freshness)
+        for ms in freshness:
+            metrics["freshness"].observe(ms / 1000)
+        metrics["sink_inserted"].inc(batch.inserted)
+        metrics["sink_duplicates"].inc(batch.duplicates)
+        metrics["sink_dead_letters"].inc(len(batch.dead))
+        for tp in records:
+            end, position = self._consumer.highwater(tp), self._consumer.last_stable_offset(tp)
+            if end is not None and position is not None:
+                metrics["sink_lag"].labels(tp.topic, str(tp.partition)).set(max(end - position, 0))
 
     def _rates(self, client: Any) -> FxRates:
         if self._fx is None or time.monotonic() - self._fx_loaded > FX_REFRESH_S:
@@ -141,21 +155,27 @@ class Sink:
     def _write(self, messages: list[Any]) -> Batch:
         db = self.warehouse.database
         batch = Batch()
+        decoded = []
+        for msg in messages:  # outside the warehouse turn: other processes wait for it
+            try:
+                decoded.append((msg, decode_event(msg.value or b"")))
+            except InvalidEvent as exc:
+                self._dead_letter(batch, msg, exc.reason)
         with self.warehouse.session() as client:
             fx = self._rates(client)
             by_id: dict[str, list[Any]] = {}
-            for msg in messages:
+            stamped: dict[str, int] = {}
+            for msg, event in decoded:
                 try:
-                    event = decode_event(msg.value or b"")
                     row = fact_row(event, msg.value, fx, msg.topic, msg.partition, msg.offset, msg.timestamp)
-                except (InvalidEvent, NoFxRate) as exc:
-                    self._dead_letter(batch, msg, getattr(exc, "reason", None) or str(exc))
+                except NoFxRate as exc:
+                    self._dead_letter(batch, msg, str(exc))
                     continue
                 if event.event_id in by_id:
-                    self.stats.duplicates += 1
+                    batch.duplicates += 1
                     continue
                 by_id[event.event_id] = row
-                batch.committed_ms.append(msg.timestamp)
+                stamped[event.event_id] = msg.timestamp
             if by_id:
                 seen = {
                     r[0]
@@ -165,15 +185,17 @@ class Sink:
                     ).result_rows
                 }
                 fresh = [row for event_id, row in by_id.items() if event_id not in seen]
-                self.stats.duplicates += len(by_id) - len(fresh)
+                batch.committed_ms = [stamped[event_id] for event_id in by_id if event_id not in seen]
+                batch.duplicates += len(by_id) - len(fresh)
                 if fresh:
                     client.insert(f"{db}.stream_events", fresh, column_names=FACT_COLUMNS)
-                    self.stats.inserted += len(fresh)
+                    batch.inserted = len(fresh)
             if batch.dead:
                 client.insert(f"{db}.stream_dead_letters", batch.dead, column_names=DEAD_LETTER_COLUMNS)
                 self.stats.dead_letters += len(batch.dead)
-        if self.on_inserted is not None:
-            self.on_inserted()
+        batch.visible_ms = time.time() * 1000
+        self.stats.inserted += batch.inserted
+        self.stats.duplicates += batch.duplicates
         return batch
 
     def _dead_letter(self, batch: Batch, msg: Any, reason: str) -> None:
