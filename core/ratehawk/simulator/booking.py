@@ -120,7 +120,7 @@ def booking_form(state: SimulatorState, key_id: str, body: dict) -> dict:
 # -- finish ---------------------------------------------------------------------------------------
 
 
-def _check_guests(offer: Offer, rooms: list) -> list[list[dict]]:
+def _check_guests(offer: Offer, rooms: Any) -> list[list[dict]]:
     if not isinstance(rooms, list) or not rooms:
         raise invalid("rooms: must be a list with one entry per booked room")
     if len(rooms) != len(offer.query.rooms):

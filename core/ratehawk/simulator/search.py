@@ -106,7 +106,9 @@ def serp_region(state: SimulatorState, key_id: str, body: dict) -> dict:
         hids = catalog.by_city.get(region.city_index, [])
     elif region.type == "Country":
         cities = [
-            r.city_index for r in all_regions() if r.type == "City" and r.country_code == region.country_code
+            r.city_index
+            for r in all_regions()
+            if r.city_index is not None and r.country_code == region.country_code
         ]
         hids = [h for ci in cities for h in catalog.by_city.get(ci, [])]
     else:

@@ -110,7 +110,10 @@ class _ZstdLineWriter:
     def __init__(self, path: Path) -> None:
         self._fh = open(path, "wb")  # noqa: SIM115 - closed in close()
         self._hw = _HashingWriter(self._fh)
-        self._z = zstandard.ZstdCompressor(level=ZSTD_LEVEL).stream_writer(self._hw, closefd=False)
+        self._z = zstandard.ZstdCompressor(level=ZSTD_LEVEL).stream_writer(
+            self._hw,  # type: ignore[arg-type]  # only write() and flush() are used
+            closefd=False,
+        )
         self.raw_bytes = 0
 
     def write(self, data: bytes) -> None:
