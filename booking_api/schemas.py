@@ -184,7 +184,12 @@ class RatesRequest(StayQuery):
 
 class PrebookRequest(Body):
     book_hash: str = Field(pattern=r"^h-[0-9a-fA-F-]{8,}$", description="a hotel-page `h-...` hash")
-    price_increase_percent: int = Field(default=0, ge=0, le=100)
+    price_increase_percent: int = Field(
+        default=100,
+        ge=0,
+        le=100,
+        description="the rise tolerated; by default any change is returned and shown",
+    )
     expected_price: Decimal | None = Field(default=None, gt=0, description="the price the guest saw")
 
 

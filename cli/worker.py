@@ -1,0 +1,37 @@
+"""`ibe worker`: the Temporal worker running the booking and cancellation sagas."""
+
+from __future__ import annotations
+
+import typer
+
+from cli.output import console, fail
+
+
+def register(app: typer.Typer) -> None:
+    app.command("worker")(worker)
+
+
+def worker(task_queue: str = typer.Option("ibe-booking", help="Temporal task queue to poll.")) -> None:
+    """Run the booking sagas' worker until interrupted (SIGINT/SIGTERM stop it cleanly)."""
+    import asyncio
+    import signal
+
+    from booking_api.temporal.worker import run_worker
+    from core.config import get_settings
+
+    settings = get_settings()
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await run_worker(settings, task_queue, stop)
+
+    console.print(f"booking worker: task queue {task_queue} on {settings.temporal_target}")
+    try:
+        asyncio.run(main())
+    except RuntimeError as exc:
+        if "connect" in str(exc).lower():
+            fail(f"cannot reach Temporal at {settings.temporal_target}: start it with `ibe stack up`")
+        raise
