@@ -88,7 +88,8 @@ class ClientStats:
 
     requests: int = 0
     retries: int = 0
-    rate_limited: int = 0  # HTTP 429 answers received
+    rate_limited: int = 0  # 429 `endpoint_exceeded_limit` answers received
+    locked: int = 0  # 429 `lock` answers (a repeated partner_order_id, not a rate limit)
     statuses: Counter[int] = field(default_factory=Counter)
 
 
@@ -225,7 +226,10 @@ class RateHawkClient:
         debug = (payload or {}).get("debug")
         retry_after = None
         if status == 429:
-            self.stats.rate_limited += 1
+            if slug == "lock":
+                self.stats.locked += 1
+            else:
+                self.stats.rate_limited += 1
             hint = response.headers.get("retry-after") or response.headers.get("x-ratelimit-reset")
             retry_after = parse_reset(hint) if hint else None
             if slug == "endpoint_exceeded_limit":
