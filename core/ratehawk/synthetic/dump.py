@@ -165,7 +165,7 @@ def _pool_map_ordered(fn: Callable, tasks: list, workers: int, window: int) -> I
         for task in tasks:
             yield fn(task)
         return
-    ctx = multiprocessing.get_context("fork")
+    ctx = multiprocessing.get_context("forkserver")  # safe when the caller runs threads
     with ctx.Pool(workers) as pool:
         pending: deque = deque()
         it = iter(tasks)
