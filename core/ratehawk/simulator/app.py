@@ -25,6 +25,7 @@ from core.ratehawk.simulator.state import SimulatorState
 from core.ratehawk.simulator.validation import LANGUAGES, ApiError, invalid
 
 API_PREFIX = "/api/b2b/v3/"
+LOCK_MEMORY = 10_000
 Handler = Callable[[SimulatorState, str, dict], Any]
 # endpoint -> partner_order_id location, for the `lock` on rapid repeats
 LOCKED = {
@@ -155,9 +156,13 @@ class Simulator:
         if not isinstance(value, str):
             return
         now = self.config.clock()
+        seen = self.state.last_seen
+        if len(seen) > LOCK_MEMORY:  # forget ids sent longer ago than the window
+            for stale in [k for k, at in seen.items() if now - at >= self.config.lock_window_s]:
+                del seen[stale]
         key = (key_id, endpoint, value)
-        last = self.state.last_seen.get(key)
-        self.state.last_seen[key] = now
+        last = seen.get(key)
+        seen[key] = now
         if last is not None and now - last < self.config.lock_window_s:
             exc = ApiError("lock", 429, "the same partner_order_id was sent moments ago; wait and retry")
             exc.headers["Retry-After"] = str(max(1, math.ceil(self.config.lock_window_s)))
