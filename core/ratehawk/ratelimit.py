@@ -5,7 +5,8 @@ Each endpoint has a limit of `requests` per `seconds` (published by `GET overvie
 endpoint and makes a caller wait until sending one more stays within the limit, with a small
 margin so that network jitter never lets the server count one request too many in its window.
 The server's own view wins: a lower `X-RateLimit-Remaining` than the local count (another process
-on the same key) fills the log, and `Remaining: 0` or a 429 blocks the endpoint until the reset.
+on the same key) fills the log until the server's `X-RateLimit-Reset`, and a 429 blocks the
+endpoint until then.
 
 The limiter is per process (one per client, shared by its coroutines). Several processes on one
 key would need a shared counter (Redis), which this module does not provide.
@@ -196,7 +197,8 @@ class RateLimiter:
             stamp = now if delay is None else now - window.limit.seconds + min(delay, window.limit.seconds)
             for _ in range(local_remaining - remaining):
                 bisect.insort(window.sent, stamp)
-        if remaining <= 0:
+        if remaining <= 0 and local_remaining > 0:
+            # The server counts more than we sent; when both agree, the sliding log already waits.
             self.block(endpoint, window.limit.seconds if delay is None else delay)
 
     def block(self, endpoint: str, seconds: float) -> None:

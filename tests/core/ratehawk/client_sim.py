@@ -16,6 +16,7 @@ from starlette.applications import Starlette
 from core.ratehawk.client import RateHawkClient, RetryPolicy
 from core.ratehawk.models import FinishRequest, GuestRoom, SearchParams
 from core.ratehawk.simulator import DEFAULT_API_KEY, DEFAULT_KEY_ID, SimulatorConfig, create_app
+from core.ratehawk.synthetic import TEST_HOTEL_HID
 
 BASE_URL = "http://ratehawk-sim.test"
 
@@ -114,3 +115,19 @@ def finish_for(partner_order_id: str, params: SearchParams, payment: Any) -> Fin
 
 def today() -> date:
     return datetime.now(UTC).date()
+
+
+async def start_booking(
+    sim: SimClient, pid: str, params: SearchParams | None = None, hid: int = TEST_HOTEL_HID
+):
+    """Hotel page -> prebook -> form -> finish; returns (params, prebooked rate, form, finish outcome)."""
+    client = sim.client
+    params = params or stay()
+    page = await client.hotel_page(params, hid)
+    rate = page.hotels[0].rates[0]
+    assert rate.book_hash and rate.book_hash.startswith("h-")
+    prebooked = await client.prebook(rate.book_hash)
+    assert prebooked.rate.book_hash and prebooked.rate.book_hash.startswith("p-")
+    form = await client.booking_form(pid, prebooked.rate.book_hash, user_ip="10.1.2.3")
+    outcome = await client.booking_finish(finish_for(pid, params, form.payment_types[0]))
+    return params, prebooked, form, outcome

@@ -14,7 +14,7 @@ from core.ratehawk.models import GuestRoom, SearchParams
 from core.ratehawk.ratelimit import Limit
 from core.ratehawk.simulator import DEFAULT_LIMITS
 from core.ratehawk.synthetic import PRICE_UP_10_HID, PRICE_UP_20_HID, TEST_HOTEL_HID
-from tests.core.ratehawk.client_sim import SimClient, finish_for, simulated, stay, today
+from tests.core.ratehawk.client_sim import SimClient, finish_for, simulated, start_booking, stay, today
 
 CONTRACT_MISMATCH_HASH = "h-00000000-0000-0000-0000-000000000000"
 
@@ -24,22 +24,6 @@ async def sim() -> AsyncIterator[SimClient]:
     async with simulated() as handle:
         yield handle
         assert handle.client.stats.rate_limited == 0
-
-
-async def start_booking(
-    sim: SimClient, pid: str, params: SearchParams | None = None, hid: int = TEST_HOTEL_HID
-):
-    """Hotel page -> prebook -> form -> finish; returns (params, prebooked rate, form, finish outcome)."""
-    client = sim.client
-    params = params or stay()
-    page = await client.hotel_page(params, hid)
-    rate = page.hotels[0].rates[0]
-    assert rate.book_hash and rate.book_hash.startswith("h-")
-    prebooked = await client.prebook(rate.book_hash)
-    assert prebooked.rate.book_hash and prebooked.rate.book_hash.startswith("p-")
-    form = await client.booking_form(pid, prebooked.rate.book_hash, user_ip="10.1.2.3")
-    outcome = await client.booking_finish(finish_for(pid, params, form.payment_types[0]))
-    return params, prebooked, form, outcome
 
 
 async def test_overview_publishes_the_limits_the_client_paces_by(sim):
