@@ -58,7 +58,7 @@ async def api(settings: Settings, embedded_stack: Settings, unique: str) -> Asyn
 class ServedApp:
     """An ASGI app served by uvicorn on a free loopback port in a thread (real HTTP, real timeouts)."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, lifespan: str = "off") -> None:
         import socket
         import threading
 
@@ -69,7 +69,7 @@ class ServedApp:
             self.port = sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         self.server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off")
+            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan=lifespan)
         )
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
@@ -157,5 +157,80 @@ async def saga_env(
             yield SagaEnv(
                 Api(client, app, make_keys(settings)), supplier, payments_server.simulator, settings
             )
+    finally:
+        await payments.aclose()
+
+
+SIM_SEED = 1
+SIM_HOTELS = 40
+
+
+def load_catalog(settings: Settings, seed: int = SIM_SEED, hotels: int = SIM_HOTELS) -> list[dict[str, Any]]:
+    """The simulator's first `hotels` hotels, loaded into the store as the catalog pipeline would."""
+    import orjson
+    import xxhash
+
+    from core.catalog.serving import ServingLoad, ServingRow
+    from core.ratehawk.synthetic.hotels import hid_at, hotel_record
+
+    records = [hotel_record(seed, hid_at(i)) for i in range(hotels)]
+    rows = []
+    for rec in records:
+        raw = orjson.dumps(rec)
+        rows.append(ServingRow(rec["hid"], xxhash.xxh3_128_digest(raw), raw, rec["region"]["id"],
+                               rec["latitude"], rec["longitude"]))  # fmt: skip
+    with open_store(settings) as store:
+        load = ServingLoad.open(store, "test-load", "full")
+        load.write(rows)
+        load.publish()
+    return records
+
+
+@pytest.fixture
+def ratehawk_server() -> Any:
+    from core.ratehawk.simulator import SimulatorConfig
+    from core.ratehawk.simulator import create_app as ratehawk_app
+
+    app = ratehawk_app(SimulatorConfig(hotels=SIM_HOTELS, seed=SIM_SEED, rate_limits=False))
+    with ServedApp(app, lifespan="on") as served:
+        yield served
+
+
+@dataclass
+class SimEnv(SagaEnv):
+    catalog: list[dict[str, Any]] = field(default_factory=list)
+    ratehawk_url: str = ""
+
+
+@pytest.fixture
+async def sim_env(
+    settings: Settings, embedded_stack: Settings, unique: str, payments_server: Any, ratehawk_server: Any
+) -> AsyncIterator[SimEnv]:
+    """API + worker against the RateHawk and payments simulators over HTTP, catalog in the store."""
+    from booking_api.temporal.worker import booking_worker
+    from core.payments.client import PaymentsClient
+
+    settings = settings.model_copy(
+        update={"ratehawk_base_url": ratehawk_server.url, "payments_base_url": payments_server.url}
+    )
+    catalog = load_catalog(settings)
+    payments = PaymentsClient(
+        payments_server.url, "sk_test_ibe", timeout_s=0.5, max_attempts=3, base_delay_s=0.05
+    )
+    task_queue = f"tq-{unique}"
+    config = AppConfig(
+        task_queue=task_queue, redis_prefix=f"t{unique}:", booking_input={"poll_interval_s": 0.2}
+    )
+    app = create_app(settings, config)
+    try:
+        async with (
+            booking_worker(settings, task_queue, payments=payments),
+            LifespanManager(app) as manager,
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=manager.app), base_url="http://ibe.test"
+            ) as client,
+        ):
+            api = Api(client, app, make_keys(settings, burst=1000, rate_per_minute=60_000))
+            yield SimEnv(api, None, payments_server.simulator, settings, catalog, ratehawk_server.url)
     finally:
         await payments.aclose()
