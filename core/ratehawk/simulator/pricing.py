@@ -9,7 +9,7 @@ converted with a fixed table, always as Decimal with two places. Taxes the suppl
 
 from __future__ import annotations
 
-import uuid
+import hashlib
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -64,7 +64,15 @@ _CLASS_FACTOR = {
 }
 _MONTH_FACTOR = (0.85, 0.85, 0.9, 0.95, 1.0, 1.15, 1.3, 1.3, 1.1, 0.95, 0.9, 1.05)
 _MEAL_FACTOR = {"nomeal": 1.0, "breakfast": 1.1, "half-board": 1.3}
-_HASH_NS = uuid.UUID("5b1f3a52-2f0e-4a8e-9c43-7d0c6f1b2a11")
+_HASH_SALT = b"ratehawk-simulator-rate:"
+
+
+def rate_hash(prefix: str, key: str) -> str:
+    """A stable UUID-shaped hash (`h-...`, `m-...`, `p-...`) of a rate's identity."""
+    hexed = hashlib.sha1(_HASH_SALT + key.encode()).hexdigest()
+    return f"{prefix}-{hexed[:8]}-{hexed[8:12]}-{hexed[12:16]}-{hexed[16:20]}-{hexed[20:32]}"
+
+
 CONTRACT_MISMATCH_HASH = "h-00000000-0000-0000-0000-000000000000"
 
 
@@ -218,13 +226,15 @@ class RateBook:
     def __init__(self, seed: int) -> None:
         self.seed = seed
         self._record = lru_cache(maxsize=1024)(lambda hid: hotel_record(seed, hid))
+        self._basics = lru_cache(maxsize=100_000)(lambda hid: hotel_basics(seed, hid))
 
     def record(self, hid: int) -> dict:
         return self._record(hid)
 
     def offers(self, hid: int, query: SearchQuery, now: datetime) -> list[Offer]:
         seed = self.seed
-        basics = hotel_basics(seed, hid)
+        basics = self._basics(hid)
+        query_key = query.key()
         record = self.record(hid)
         city = cities()[basics.region.city_index or 0]
         local = city.country.currency if city.country.currency in FX else "EUR"
@@ -289,8 +299,7 @@ class RateBook:
                     if has_city_tax:
                         per = Decimal(str(1 + int(unit(seed, hid, 0xC8) * 5)))
                         city_tax = per * len(nights) * sum(r.adults for r in query.rooms) * fx_local
-                    key = f"{seed}|{hid}|{query.key()}|{g}|{meal}|{int(refundable)}"
-                    digest = uuid.uuid5(_HASH_NS, key)
+                    key = f"{seed}|{hid}|{query_key}|{g}|{meal}|{int(refundable)}"
                     offers.append(
                         Offer(
                             hid=hid,
@@ -304,8 +313,8 @@ class RateBook:
                             local_total=local_total,
                             city_tax_local=city_tax,
                             free_cancellation_before=fcb if refundable else None,
-                            book_hash=f"h-{digest}",
-                            match_hash=f"m-{uuid.uuid5(_HASH_NS, 'm' + key)}",
+                            book_hash=rate_hash("h", key),
+                            match_hash=rate_hash("m", key),
                         )
                     )
         offers.sort(key=lambda o: (o.total, o.book_hash))
@@ -316,10 +325,9 @@ def raised(offer: Offer, percent: int) -> Offer:
     """The offer after prebook, `percent` more expensive, with its `p-` hash."""
     factor = Decimal(100 + percent) / Decimal(100)
     daily = tuple((p * factor).quantize(CENT, rounding=ROUND_HALF_UP) for p in offer.daily_prices)
-    digest = uuid.uuid5(_HASH_NS, f"prebook|{offer.book_hash}|{percent}")
     return replace(
         offer,
         daily_prices=daily,
         local_total=(offer.local_total * factor).quantize(CENT, rounding=ROUND_HALF_UP),
-        book_hash=f"p-{digest}",
+        book_hash=rate_hash("p", f"prebook|{offer.book_hash}|{percent}"),
     )
