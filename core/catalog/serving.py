@@ -9,7 +9,8 @@ hash is kept per hid), so a weekly refresh in which 2% of hotels changed writes 
 
 Key layout (tuple-encoded, relative to the deployment; rows of `core/kv/keys.py`):
 
-    ("catalog", "current")                      JSON {seq, load_id, kind, published_at}
+    ("catalog", "current")                      JSON {seq, load_id, kind, published_at, dump_date}
+    ("catalog", "last_full")                    the same, for the newest published full load
     ("catalog", "seq")                          8-byte counter: last seq handed out
     ("catalog", "load", load_id, "state")       JSON LoadState: seq, status, resumable cursor, counts
     ("catalog", "zdict", dict_id)               zstd dictionary bytes (see codec.py)
@@ -47,6 +48,7 @@ from core.kv.limits import MAX_VALUE_BYTES
 IDX_REGION = INDEX.sub("region")
 IDX_GEO = INDEX.sub("geo")
 POINTER_KEY = CATALOG.key("current")
+LAST_FULL_KEY = CATALOG.key("last_full")
 SEQ_KEY = CATALOG.key("seq")
 
 GEO_CELL_DEG = 0.02  # about 2.2 km of latitude: a city-centre search reads a handful of ranges
@@ -70,6 +72,7 @@ class LoadPointer:
     load_id: str
     kind: str
     published_at: str
+    dump_date: str | None = None
 
 
 @dataclass(slots=True)
@@ -85,6 +88,7 @@ class LoadState:
     unchanged: int = 0  # hotels skipped: same content hash as the version already stored
     off_sale: int = 0  # hotels taken off sale (deleted in the dump, or gone from a full dump)
     regions: int = 0
+    dump_date: str | None = None  # ISO date the dump was taken
     started_at: str = field(default_factory=lambda: _now())
     published_at: str | None = None
 
@@ -114,6 +118,12 @@ def current_load(store: Store | Transaction) -> LoadPointer | None:
     if isinstance(store, Transaction):
         return _pointer(store)
     return store.run(_pointer)
+
+
+def last_full_load(store: Store) -> LoadPointer | None:
+    """The newest published full load (freshness: the weekly dump must not grow old)."""
+    raw = store.run(lambda tr: tr.get(LAST_FULL_KEY))
+    return None if raw is None else LoadPointer(**orjson.loads(raw))
 
 
 def load_state(store: Store, load_id: str) -> LoadState | None:
@@ -156,7 +166,7 @@ class ServingLoad:
         self._codec: RecordCodec | None = None
 
     @classmethod
-    def open(cls, store: Store, load_id: str, kind: str) -> ServingLoad:
+    def open(cls, store: Store, load_id: str, kind: str, dump_date: str | None = None) -> ServingLoad:
         """Start the load `load_id`, or resume it if it was started before."""
         if kind not in ("full", "incremental"):
             raise ValueError(f"load kind must be 'full' or 'incremental', not {kind!r}")
@@ -167,7 +177,7 @@ class ServingLoad:
                 return LoadState.from_json(raw)
             tr.add(SEQ_KEY, 1)
             seq = decode_counter(tr.get(SEQ_KEY))
-            state = LoadState(load_id=load_id, seq=seq, kind=kind)
+            state = LoadState(load_id=load_id, seq=seq, kind=kind, dump_date=dump_date)
             tr.set(_state_key(load_id), state.to_json())
             return state
 
@@ -282,8 +292,10 @@ class ServingLoad:
                     f"{current.load_id} (seq {current.seq}); start a new load instead"
                 )
             state.status, state.published_at = "published", _now()
-            pointer = LoadPointer(state.seq, state.load_id, state.kind, state.published_at)
+            pointer = LoadPointer(state.seq, state.load_id, state.kind, state.published_at, state.dump_date)
             tr.set(POINTER_KEY, orjson.dumps(asdict(pointer)))
+            if state.kind == "full":
+                tr.set(LAST_FULL_KEY, orjson.dumps(asdict(pointer)))
             tr.set(_state_key(state.load_id), state.to_json())
             return state
 
@@ -379,6 +391,24 @@ def get_hotels(store: Store, hids: Iterable[int]) -> dict[int, Hotel]:
             hotel = _decode_hotel(tr, hid, pointer.seq)
             if hotel is not None:
                 found[hid] = hotel
+        return found
+
+    return store.run(read)
+
+
+def get_raw_hotels(store: Store, hids: Iterable[int]) -> dict[int, bytes]:
+    """The stored dump lines (exact bytes RateHawk sent) of the hids on sale, in one transaction."""
+    wanted = list(dict.fromkeys(hids))
+
+    def read(tr: Transaction) -> dict[int, bytes]:
+        pointer = _pointer(tr)
+        if pointer is None:
+            return {}
+        found = {}
+        for hid in wanted:
+            blob = _visible_version(tr, HOTEL, (hid,), pointer.seq)
+            if blob:
+                found[hid] = _decoder.decompress(tr, blob)
         return found
 
     return store.run(read)

@@ -1,0 +1,107 @@
+"""`ibe catalog ingest DIR`: run the catalog asset graph in-process on a dump folder already on disk."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from cli.catalog import catalog_app
+from cli.output import console, fail, step
+
+DUMPS = ("full", "incremental", "all")
+
+
+def run_ingest(dump_dir: Path, kind: str, dump_date: date, echo: bool = True) -> dict[str, Any]:
+    """Materialize every catalog asset (and check) for one partition; returns counts and check outcomes."""
+    from dagster import DagsterInstance, materialize
+
+    from assets.catalog import CATALOG_ASSETS, CATALOG_CHECKS, partition_key
+    from pipelines.resources import folder_resources
+
+    result = materialize(
+        [*CATALOG_ASSETS, *CATALOG_CHECKS],
+        partition_key=partition_key(dump_date, kind),
+        resources=folder_resources(dump_dir, echo=echo),
+        instance=DagsterInstance.ephemeral(),
+        run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
+        raise_on_error=False,
+    )
+    metadata: dict[str, dict[str, Any]] = {}
+    for event in result.get_asset_materialization_events():
+        mat = event.event_specific_data.materialization  # type: ignore[union-attr]
+        metadata[mat.asset_key.to_user_string()] = {
+            k: getattr(v, "value", v) for k, v in mat.metadata.items()
+        }
+    checks = {
+        f"{e.asset_key.to_user_string()}:{e.check_name}": (e.passed, e.severity.value)
+        for e in result.get_asset_check_evaluations()
+    }
+    failure = None
+    if not result.success:
+        for event in result.all_events:
+            if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
+                failure = (
+                    f"{event.step_key}: {event.step_failure_data.error.message.strip().splitlines()[-1]}"
+                )
+                break
+        failure = failure or "the run failed"
+    return {"success": result.success, "metadata": metadata, "checks": checks, "failure": failure}
+
+
+def _print_summary(kind: str, outcome: dict[str, Any]) -> None:
+    from cli.output import table
+
+    meta = outcome["metadata"]
+    validated = meta.get("validated_hotels", {})
+    serving = meta.get("hotels_serving", {})
+    rows = [
+        ("dump lines", validated.get("lines")),
+        ("accepted", validated.get("accepted")),
+        ("  of which deleted (off sale)", validated.get("deleted")),
+        ("quarantined", validated.get("quarantined")),
+        ("store: written", serving.get("written")),
+        ("store: unchanged (skipped)", serving.get("unchanged")),
+        ("store: off sale", serving.get("off_sale")),
+        ("warehouse: dim_hotels rows", meta.get("dim_hotels", {}).get("rows_loaded")),
+        ("warehouse: hotel_room_groups rows", meta.get("hotel_room_groups", {}).get("rows_loaded")),
+        ("warehouse: hotel_amenities rows", meta.get("hotel_amenities", {}).get("rows_loaded")),
+        ("warehouse: dim_regions rows", meta.get("dim_regions", {}).get("rows_loaded")),
+        ("warehouse: catalog_quarantine rows", meta.get("quarantine", {}).get("quarantined")),
+    ]
+    table(("count", "value"), [(k, f"{v:,}" if isinstance(v, int) else v) for k, v in rows if v is not None],
+          title=f"catalog ingest ({kind})")  # fmt: skip
+    failed = [name for name, (passed, _) in outcome["checks"].items() if not passed]
+    if failed:
+        console.print(f"[yellow]checks not passed:[/] {', '.join(failed)}")
+    else:
+        console.print(f"[green]all {len(outcome['checks'])} checks passed[/]")
+
+
+def ingest(
+    dump_dir: Annotated[Path, typer.Argument(help="Folder holding the dump files (as `ibe catalog generate` writes).")],
+    dump: Annotated[str, typer.Option(help="Which dump to ingest: full, incremental, or all (full then incremental).")] = "full",
+    dump_date: Annotated[str | None, typer.Option("--date", help="Dump date (YYYY-MM-DD); default today (UTC).")] = None,
+) -> None:  # fmt: skip
+    """Ingest a RateHawk dump folder: stage, validate, quarantine, load the store and the warehouse."""
+    if dump not in DUMPS:
+        fail(f"--dump must be one of {', '.join(DUMPS)}")
+    if not dump_dir.is_dir():
+        fail(f"{dump_dir} is not a folder")
+    try:
+        when = date.fromisoformat(dump_date) if dump_date else datetime.now(UTC).date()
+    except ValueError:
+        fail(f"--date {dump_date!r} is not a date (YYYY-MM-DD)")
+    kinds = ("full", "incremental") if dump == "all" else (dump,)
+    for kind in kinds:
+        step(f"ingesting the {kind} dump of {when} from {dump_dir}")
+        outcome = run_ingest(dump_dir, kind, when)
+        if not outcome["success"]:
+            fail(f"the {kind} ingest failed: {outcome['failure']}")
+        _print_summary(kind, outcome)
+
+
+def register(app: typer.Typer) -> None:
+    catalog_app.command("ingest")(ingest)

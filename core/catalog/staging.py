@@ -1,0 +1,436 @@
+"""Staging: dump lines -> typed Parquet tables (hotels, room groups, amenities, images, descriptions).
+
+One pass over the dump in bounded batches: each line is parsed once (orjson), the fields the
+platform uses are typed into columns, and the line's problems of *shape* are written next to it
+(`problems`: not JSON, no hid, a field of the wrong JSON type). Nothing is dropped here: every line
+of the dump is one row of `hotels`, so later stages can reconcile line counts exactly. Fields the
+platform does not model are kept as JSON in `extra`; the raw line itself stays in the dump file
+(re-read by line number where needed), so staging writes no second copy of 20 GB.
+
+Each table is one Parquet file with one row group per batch: memory stays bounded by the batch
+size whatever the dump size, and readers stream it back row group by row group.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+import xxhash
+
+from core.catalog.dumpfile import LineBatch, iter_batches, iter_lines
+
+# Problems of shape found while parsing (value rules live in quality/).
+INVALID_JSON = "invalid_json"
+HID_MISSING = "hid_missing"
+HID_NOT_INTEGER = "hid_not_integer"
+WRONG_TYPE = "wrong_type"  # written as "wrong_type:<field>"
+
+_STR_FIELDS = (
+    "id", "name", "kind", "address", "postal_code", "phone", "email", "hotel_chain",
+    "check_in_time", "check_out_time", "front_desk_time_start", "front_desk_time_end",
+    "metapolicy_extra_info",
+)  # fmt: skip
+_BOOL_FIELDS = ("is_closed", "deleted", "is_gender_specification_required")
+_LIST_FIELDS = ("room_groups", "amenity_groups", "images_ext", "description_struct", "payment_methods",
+                "serp_filters")  # fmt: skip
+_DICT_FIELDS = ("region", "facts", "metapolicy_struct")
+KNOWN_FIELDS = frozenset(
+    ("hid", "star_rating", "latitude", "longitude", "star_certificate", *_STR_FIELDS, *_BOOL_FIELDS,
+     *_LIST_FIELDS, *_DICT_FIELDS)
+)  # fmt: skip
+
+HOTELS_SCHEMA: dict[str, pl.DataType] = {
+    "line_no": pl.Int64(),
+    "hid": pl.Int64(),
+    "problems": pl.List(pl.Utf8()),
+    **{name: pl.Utf8() for name in _STR_FIELDS},
+    "star_rating": pl.Int64(),
+    "latitude": pl.Float64(),
+    "longitude": pl.Float64(),
+    "region_id": pl.Int64(),
+    "region_name": pl.Utf8(),
+    "region_country_code": pl.Utf8(),
+    "region_type": pl.Utf8(),
+    "region_iata": pl.Utf8(),
+    **{name: pl.Boolean() for name in _BOOL_FIELDS},
+    "room_group_count": pl.Int32(),
+    "image_count": pl.Int32(),
+    "amenity_count": pl.Int32(),
+    "floors_number": pl.Int64(),
+    "rooms_number": pl.Int64(),
+    "year_built": pl.Int64(),
+    "year_renovated": pl.Int64(),
+    "payment_methods": pl.List(pl.Utf8()),
+    "serp_filters": pl.List(pl.Utf8()),
+    "extra": pl.Utf8(),
+    "content_hash": pl.Binary(),
+    "raw_bytes": pl.Int64(),
+}
+ROOM_GROUPS_SCHEMA: dict[str, pl.DataType] = {
+    "line_no": pl.Int64(), "hid": pl.Int64(), "rg_index": pl.Int32(), "room_group_id": pl.Int64(),
+    "name": pl.Utf8(), "main_name": pl.Utf8(), "bathroom": pl.Utf8(), "bedding_type": pl.Utf8(),
+    "rg_class": pl.Int64(), "rg_quality": pl.Int64(), "rg_sex": pl.Int64(), "rg_bathroom": pl.Int64(),
+    "rg_bedding": pl.Int64(), "rg_family": pl.Int64(), "rg_capacity": pl.Int64(), "rg_club": pl.Int64(),
+    "rg_bedrooms": pl.Int64(), "rg_balcony": pl.Int64(), "rg_view": pl.Int64(), "rg_floor": pl.Int64(),
+    "amenities": pl.List(pl.Utf8()), "image_count": pl.Int32(),
+}  # fmt: skip
+_RG_EXT = ("class", "quality", "sex", "bathroom", "bedding", "family", "capacity", "club", "bedrooms",
+           "balcony", "view", "floor")  # fmt: skip
+AMENITIES_SCHEMA: dict[str, pl.DataType] = {
+    "line_no": pl.Int64(), "hid": pl.Int64(), "group_name": pl.Utf8(), "amenity": pl.Utf8(),
+    "is_paid": pl.Boolean(),
+}  # fmt: skip
+IMAGES_SCHEMA: dict[str, pl.DataType] = {
+    "line_no": pl.Int64(), "hid": pl.Int64(), "rg_index": pl.Int32(), "position": pl.Int32(),
+    "url": pl.Utf8(), "category_slug": pl.Utf8(),
+}  # fmt: skip
+DESCRIPTIONS_SCHEMA: dict[str, pl.DataType] = {
+    "line_no": pl.Int64(), "hid": pl.Int64(), "section": pl.Int32(), "title": pl.Utf8(),
+    "paragraph": pl.Int32(), "text": pl.Utf8(),
+}  # fmt: skip
+REGIONS_SCHEMA: dict[str, pl.DataType] = {
+    "line_no": pl.Int64(), "region_id": pl.Int64(), "type": pl.Utf8(), "name": pl.Utf8(),
+    "country_code": pl.Utf8(), "latitude": pl.Float64(), "longitude": pl.Float64(), "iata": pl.Utf8(),
+    "hotel_count": pl.Int64(), "record": pl.Utf8(),
+}  # fmt: skip
+TABLES: dict[str, dict[str, pl.DataType]] = {
+    "hotels": HOTELS_SCHEMA,
+    "room_groups": ROOM_GROUPS_SCHEMA,
+    "amenities": AMENITIES_SCHEMA,
+    "images": IMAGES_SCHEMA,
+    "descriptions": DESCRIPTIONS_SCHEMA,
+}
+
+
+_ARROW: dict[str, pa.Schema] = {
+    table: pl.DataFrame(schema=schema).to_arrow().schema for table, schema in TABLES.items()
+}
+
+
+def content_hash(raw: bytes) -> bytes:
+    """The 16-byte content hash of a dump line (xxh3-128): equal lines, equal hash."""
+    return xxhash.xxh3_128_digest(raw)
+
+
+def _int(value: Any) -> int | None:
+    return value if type(value) is int else None
+
+
+def _str(value: Any) -> str | None:
+    return value if type(value) is str else None
+
+
+def _num(value: Any) -> float | None:
+    t = type(value)
+    return float(value) if t is float or t is int else None
+
+
+def _list(value: Any) -> list[Any]:
+    return value if type(value) is list else []
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if type(value) is dict else {}
+
+
+class _Columns:
+    """Column lists of one batch, per table."""
+
+    def __init__(self) -> None:
+        self.cols: dict[str, dict[str, list[Any]]] = {
+            table: {name: [] for name in schema} for table, schema in TABLES.items()
+        }
+
+    def frame(self, table: str) -> pl.DataFrame:
+        # pyarrow builds nested columns from Python lists far faster than Polars' constructor.
+        return pl.from_arrow(pa.table(self.cols[table], schema=_ARROW[table]))  # type: ignore[return-value]
+
+
+def _type_problems(rec: dict[str, Any]) -> list[str]:
+    problems = []
+    get = rec.get
+    for name in _STR_FIELDS:
+        v = get(name)
+        if v is not None and type(v) is not str:
+            problems.append(f"{WRONG_TYPE}:{name}")
+    for name in ("latitude", "longitude"):
+        v = get(name)
+        if v is not None and _num(v) is None:
+            problems.append(f"{WRONG_TYPE}:{name}")
+    v = get("star_rating")
+    if v is not None and not (type(v) is int or (type(v) is float and v.is_integer())):
+        problems.append(f"{WRONG_TYPE}:star_rating")
+    for name in _BOOL_FIELDS:
+        v = get(name)
+        if v is not None and type(v) is not bool:
+            problems.append(f"{WRONG_TYPE}:{name}")
+    for name in _LIST_FIELDS:
+        v = get(name)
+        if v is not None and type(v) is not list:
+            problems.append(f"{WRONG_TYPE}:{name}")
+    for name in _DICT_FIELDS:
+        v = get(name)
+        if v is not None and type(v) is not dict:
+            problems.append(f"{WRONG_TYPE}:{name}")
+    return problems
+
+
+def _stage_line(c: _Columns, line_no: int, raw: bytes) -> None:
+    h = c.cols["hotels"]
+    problems: list[str] = []
+    try:
+        rec = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        rec = None
+    if type(rec) is not dict:
+        rec = {}
+        problems.append(INVALID_JSON)
+    hid = rec.get("hid")
+    if not problems:
+        if hid is None:
+            problems.append(HID_MISSING)
+        elif type(hid) is not int:
+            problems.append(HID_NOT_INTEGER)
+        problems.extend(_type_problems(rec))
+    if type(hid) is not int:
+        hid = None
+    get = rec.get
+    h["line_no"].append(line_no)
+    h["hid"].append(hid)
+    h["problems"].append(problems)
+    for name in _STR_FIELDS:
+        h[name].append(_str(get(name)))
+    stars = get("star_rating")
+    h["star_rating"].append(int(stars) if type(stars) is float and stars.is_integer() else _int(stars))
+    h["latitude"].append(_num(get("latitude")))
+    h["longitude"].append(_num(get("longitude")))
+    region = _dict(get("region"))
+    h["region_id"].append(_int(region.get("id")))
+    h["region_name"].append(_str(region.get("name")))
+    h["region_country_code"].append(_str(region.get("country_code")))
+    h["region_type"].append(_str(region.get("type")))
+    h["region_iata"].append(_str(region.get("iata")))
+    for name in _BOOL_FIELDS:
+        v = get(name)
+        h[name].append(v if type(v) is bool else None)
+    room_groups = _list(get("room_groups"))
+    amenity_groups = _list(get("amenity_groups"))
+    images = _list(get("images_ext"))
+    h["room_group_count"].append(len(room_groups))
+    h["image_count"].append(len(images))
+    h["amenity_count"].append(sum(len(_list(_dict(g).get("amenities"))) for g in amenity_groups))
+    facts = _dict(get("facts"))
+    for name in ("floors_number", "rooms_number", "year_built", "year_renovated"):
+        h[name].append(_int(facts.get(name)))
+    h["payment_methods"].append([x for x in _list(get("payment_methods")) if type(x) is str])
+    h["serp_filters"].append([x for x in _list(get("serp_filters")) if type(x) is str])
+    extra = {k: v for k, v in rec.items() if k not in KNOWN_FIELDS}
+    h["extra"].append(orjson.dumps(extra).decode() if extra else None)
+    h["content_hash"].append(content_hash(raw))
+    h["raw_bytes"].append(len(raw))
+    if problems:
+        return  # child rows only for well-formed lines
+    _stage_children(c, line_no, hid, room_groups, amenity_groups, images, _list(get("description_struct")))
+
+
+def _stage_children(
+    c: _Columns,
+    line_no: int,
+    hid: int | None,
+    room_groups: list[Any],
+    amenity_groups: list[Any],
+    images: list[Any],
+    description: list[Any],
+) -> None:
+    # Column-wise extends: one C-level call per column instead of one append per value.
+    rg_cols, am, im, de = c.cols["room_groups"], c.cols["amenities"], c.cols["images"], c.cols["descriptions"]
+    if room_groups:
+        rgs = [_dict(rg) for rg in room_groups]
+        n = len(rgs)
+        names = [_dict(rg.get("name_struct")) for rg in rgs]
+        exts = [_dict(rg.get("rg_ext")) for rg in rgs]
+        rg_cols["line_no"].extend([line_no] * n)
+        rg_cols["hid"].extend([hid] * n)
+        rg_cols["rg_index"].extend(range(n))
+        rg_cols["room_group_id"].extend([_int(rg.get("room_group_id")) for rg in rgs])
+        rg_cols["name"].extend([_str(rg.get("name")) for rg in rgs])
+        rg_cols["main_name"].extend([_str(ns.get("main_name")) for ns in names])
+        rg_cols["bathroom"].extend([_str(ns.get("bathroom")) for ns in names])
+        rg_cols["bedding_type"].extend([_str(ns.get("bedding_type")) for ns in names])
+        rg_cols["amenities"].extend([_strings(rg.get("room_amenities")) for rg in rgs])
+        for name in _RG_EXT:
+            rg_cols[f"rg_{name}"].extend([_int(ext.get(name)) for ext in exts])
+        rg_images = [_list(rg.get("images_ext")) for rg in rgs]
+        rg_cols["image_count"].extend([len(x) for x in rg_images])
+        for i, imgs in enumerate(rg_images):
+            if imgs:
+                _images(im, line_no, hid, i, imgs)
+    for group in amenity_groups:
+        group = _dict(group)
+        items = _strings(group.get("amenities"))
+        if not items:
+            continue
+        n = len(items)
+        paid = set(_strings(group.get("non_free_amenities")))
+        am["line_no"].extend([line_no] * n)
+        am["hid"].extend([hid] * n)
+        am["group_name"].extend([_str(group.get("group_name"))] * n)
+        am["amenity"].extend(items)
+        am["is_paid"].extend([a in paid for a in items])
+    if images:
+        _images(im, line_no, hid, None, images)
+    for s, section in enumerate(description):
+        section = _dict(section)
+        texts = _strings(section.get("paragraphs"))
+        n = len(texts)
+        de["line_no"].extend([line_no] * n)
+        de["hid"].extend([hid] * n)
+        de["section"].extend([s] * n)
+        de["title"].extend([_str(section.get("title"))] * n)
+        de["paragraph"].extend(range(n))
+        de["text"].extend(texts)
+
+
+def _strings(value: Any) -> list[str]:
+    items = _list(value)
+    return items if all(type(x) is str for x in items) else [x for x in items if type(x) is str]
+
+
+def _images(
+    im: dict[str, list[Any]], line_no: int, hid: int | None, rg_index: int | None, imgs: list[Any]
+) -> None:
+    dicts = [_dict(x) for x in imgs]
+    n = len(dicts)
+    im["line_no"].extend([line_no] * n)
+    im["hid"].extend([hid] * n)
+    im["rg_index"].extend([rg_index] * n)
+    im["position"].extend(range(n))
+    im["url"].extend([_str(d.get("url")) for d in dicts])
+    im["category_slug"].extend([_str(d.get("category_slug")) for d in dicts])
+
+
+def stage_batch(batch: LineBatch) -> dict[str, pl.DataFrame]:
+    """Typed frames of one batch of dump lines (one `hotels` row per line, children of good lines)."""
+    c = _Columns()
+    for line_no, raw in batch.numbered():
+        _stage_line(c, line_no, raw)
+    return {table: c.frame(table) for table in TABLES}
+
+
+class ParquetTableWriter:
+    """One Parquet file per table, one row group per batch, opened lazily."""
+
+    def __init__(self, folder: Path, schemas: dict[str, dict[str, pl.DataType]]) -> None:
+        self.folder = folder
+        self.schemas = schemas
+        self._writers: dict[str, pq.ParquetWriter] = {}
+        self.rows: dict[str, int] = dict.fromkeys(schemas, 0)
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def path(self, table: str) -> Path:
+        return self.folder / f"{table}.parquet"
+
+    def write(self, table: str, frame: pl.DataFrame) -> None:
+        arrow = frame.to_arrow()
+        writer = self._writers.get(table)
+        if writer is None:
+            writer = self._writers[table] = pq.ParquetWriter(
+                self.path(table), arrow.schema, compression="zstd", compression_level=1
+            )
+        writer.write_table(arrow)
+        self.rows[table] += frame.height
+
+    def close(self) -> None:
+        for table, schema in self.schemas.items():
+            if table not in self._writers:  # an empty table still gets its file, with its schema
+                self.write(table, pl.DataFrame(schema=schema))
+        for writer in self._writers.values():
+            writer.close()
+        self._writers.clear()
+
+
+@dataclass
+class StagingResult:
+    folder: Path
+    lines: int = 0
+    raw_bytes: int = 0
+    problems: dict[str, int] = field(default_factory=dict)  # shape problems by kind (wrong_type grouped)
+    rows: dict[str, int] = field(default_factory=dict)
+
+
+def stage_dump(
+    dump: Path,
+    folder: Path,
+    batch_lines: int = 10_000,
+    progress: Callable[[int], None] | None = None,
+) -> StagingResult:
+    """Stage a hotel dump into `folder/<table>.parquet`; returns line and row counts."""
+    result = StagingResult(folder)
+    writer = ParquetTableWriter(folder, TABLES)
+    try:
+        for batch in iter_batches(dump, batch_lines):
+            frames = stage_batch(batch)
+            for table, frame in frames.items():
+                writer.write(table, frame)
+            hotels = frames["hotels"]
+            result.lines += hotels.height
+            result.raw_bytes += int(hotels["raw_bytes"].sum() or 0)
+            counts = (
+                hotels.select(pl.col("problems").explode().str.replace(r":.*$", "").alias("p"))
+                .drop_nulls()
+                .group_by("p")
+                .len()
+            )
+            for kind, n in counts.iter_rows():
+                result.problems[kind] = result.problems.get(kind, 0) + n
+            if progress is not None:
+                progress(result.lines)
+    finally:
+        writer.close()
+    result.rows = dict(writer.rows)
+    return result
+
+
+def stage_regions(dump: Path, folder: Path) -> int:
+    """Stage a region dump into `folder/regions.parquet` (lines that are not regions are skipped)."""
+    cols: dict[str, list[Any]] = {name: [] for name in REGIONS_SCHEMA}
+    for line_no, raw in enumerate(iter_lines(dump), start=1):
+        try:
+            rec = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            continue
+        if type(rec) is not dict or _int(rec.get("id")) is None:
+            continue
+        name = rec.get("name")
+        if type(name) is dict:
+            name = name.get("en") or next(iter(name.values()), None)
+        center = _dict(rec.get("center"))
+        hids = _list(rec.get("hids"))
+        slim = {k: v for k, v in rec.items() if k != "hids"}  # a big city lists 100k+ hids
+        for key, value in (
+            ("line_no", line_no), ("region_id", rec["id"]), ("type", _str(rec.get("type"))), ("name", _str(name)),
+            ("country_code", _str(rec.get("country_code"))), ("latitude", _num(center.get("latitude"))),
+            ("longitude", _num(center.get("longitude"))), ("iata", _str(rec.get("iata"))),
+            ("hotel_count", len(hids)), ("record", orjson.dumps(slim).decode()),
+        ):  # fmt: skip
+            cols[key].append(value)
+    writer = ParquetTableWriter(folder, {"regions": REGIONS_SCHEMA})
+    try:
+        writer.write("regions", pl.DataFrame(cols, schema=REGIONS_SCHEMA))
+    finally:
+        writer.close()
+    return len(cols["line_no"])
+
+
+def iter_row_groups(path: Path, columns: list[str] | None = None) -> Iterator[pl.DataFrame]:
+    """A Parquet file back as frames, one row group at a time."""
+    pf = pq.ParquetFile(path)
+    for i in range(pf.num_row_groups):
+        yield pl.from_arrow(pf.read_row_group(i, columns=columns))  # type: ignore[misc]

@@ -1,0 +1,188 @@
+"""Dagster resources: the platform's engine ports, configurable, swappable in tests and the CLI.
+
+Assets reach them by key (`RESOURCE_KEYS`); each wraps a port of `core` and reads the platform's
+settings (`IBE_*`), with optional overrides, when it is used, never at import:
+
+| key            | resource                               | swap for                                   |
+|----------------|----------------------------------------|--------------------------------------------|
+| `store`        | TransactionalStore (FoundationDB/SQLite) | a tmp data_dir in tests                  |
+| `warehouse`    | AnalyticsWarehouse (ClickHouse/chDB)   | a tmp data_dir in tests                    |
+| `ratehawk`     | RateHawkDumps (API or simulator)       | LocalDumpFolder (a dump folder on disk)    |
+| `catalog_files`| CatalogFiles (landing/staging folders) | a tmp root                                 |
+| `progress`     | Progress (silent) / Progress(echo=True) for `ibe catalog ingest`          |
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+from dagster import ConfigurableResource, RetryRequested, get_dagster_logger
+from pydantic import Field
+
+from core.catalog.files import LoadFolders
+from core.config import Settings, get_settings
+from core.kv import Store, open_store
+from core.warehouse import Warehouse, migrate
+
+
+def _settings(data_dir: str | None, **overrides: object) -> Settings:
+    update = {k: v for k, v in overrides.items() if v is not None}
+    if data_dir is not None:
+        update["data_dir"] = Path(data_dir)
+    return get_settings().model_copy(update=update) if update else get_settings()
+
+
+class TransactionalStore(ConfigurableResource):
+    """The transactional store: FoundationDB when a cluster file is configured, else the SQLite file."""
+
+    data_dir: str | None = Field(default=None, description="Overrides IBE_DATA_DIR for the embedded store.")
+    fdb_cluster_file: str | None = Field(default=None, description="Overrides FDB_CLUSTER_FILE.")
+
+    @contextmanager
+    def open(self) -> Iterator[Store]:
+        settings = _settings(self.data_dir, fdb_cluster_file=self.fdb_cluster_file)
+        store = open_store(settings)
+        try:
+            yield store
+        finally:
+            store.close()
+
+
+class AnalyticsWarehouse(ConfigurableResource):
+    """The analytical warehouse: a ClickHouse server when a URL is configured, else embedded chDB."""
+
+    data_dir: str | None = Field(default=None, description="Overrides IBE_DATA_DIR for embedded chDB.")
+    clickhouse_url: str | None = Field(default=None, description="Overrides IBE_CLICKHOUSE_URL.")
+    database: str | None = Field(default=None, description="Overrides IBE_WAREHOUSE_DATABASE.")
+
+    def open(self) -> Warehouse:
+        """The warehouse, with every pending migration applied (idempotent and quick)."""
+        settings = _settings(
+            self.data_dir, clickhouse_url=self.clickhouse_url, warehouse_database=self.database
+        )
+        warehouse = Warehouse(settings, report=get_dagster_logger().warning)
+        migrate(warehouse)
+        return warehouse
+
+
+class CatalogFiles(ConfigurableResource):
+    """Where catalog loads keep their landing, staged and validated files."""
+
+    root: str | None = Field(default=None, description="Defaults to <data dir>/catalog.")
+    data_dir: str | None = None
+
+    def folders(self, dump_date: date, kind: str) -> LoadFolders:
+        root = Path(self.root) if self.root else _settings(self.data_dir).data_path / "catalog"
+        return LoadFolders(root, dump_date, kind)
+
+
+class FetchedDump:
+    """The files of one fetched dump: hotels (always) and regions (when the source has them)."""
+
+    def __init__(self, hotels: Path, regions: Path | None, source: str) -> None:
+        self.hotels, self.regions, self.source = hotels, regions, source
+
+
+class DumpSource(ConfigurableResource):
+    """Where dumps come from; `fetch` returns the dump files for a partition."""
+
+    def fetch(self, kind: str, landing: Path) -> FetchedDump:
+        raise NotImplementedError
+
+
+class LocalDumpFolder(DumpSource):
+    """A folder already holding dumps (`ibe catalog ingest DIR`, tests): nothing is downloaded."""
+
+    path: str
+    full_name: str = "hotels_full_en.jsonl.zst"
+    incremental_name: str = "hotels_incremental_en.jsonl.zst"
+    regions_name: str = "regions.jsonl.zst"
+
+    def fetch(self, kind: str, landing: Path) -> FetchedDump:
+        folder = Path(self.path).expanduser().resolve()
+        hotels = folder / (self.full_name if kind == "full" else self.incremental_name)
+        if not hotels.exists():
+            raise FileNotFoundError(f"no {kind} dump in {folder} (expected {hotels.name})")
+        regions = folder / self.regions_name
+        return FetchedDump(hotels, regions if regions.exists() else None, f"folder {folder}")
+
+
+class RateHawkDumps(DumpSource):
+    """RateHawk's dump endpoints (the local simulator unless IBE_RATEHAWK_BASE_URL is set).
+
+    `dump_not_ready` asks Dagster to retry the step later (up to `not_ready_retries` times).
+    """
+
+    base_url: str | None = Field(default=None, description="Overrides IBE_RATEHAWK_BASE_URL.")
+    language: str = "en"
+    not_ready_retries: int = 12
+    not_ready_wait_s: float = 600.0
+
+    def fetch(self, kind: str, landing: Path) -> FetchedDump:
+        from core.ratehawk.client import RateHawkClient
+        from core.ratehawk.errors import DumpNotReadyError
+
+        settings = _settings(None, ratehawk_base_url=self.base_url)
+        name = f"hotels_{kind}_{self.language}.jsonl.zst"
+
+        async def download() -> FetchedDump:
+            async with RateHawkClient.from_settings(settings) as client:
+                hotels = await client.download_hotel_dump(
+                    landing / name, language=self.language, incremental=kind == "incremental"
+                )
+                regions = None
+                if kind == "full":
+                    link = await client.region_dump(self.language)
+                    regions = (await client.download(link.url, landing / "regions.jsonl.zst")).path
+                return FetchedDump(hotels.path, regions, f"RateHawk {settings.ratehawk_url}")
+
+        try:
+            return asyncio.run(download())
+        except DumpNotReadyError as exc:
+            raise RetryRequested(
+                max_retries=self.not_ready_retries, seconds_to_wait=self.not_ready_wait_s
+            ) from exc
+
+
+class Progress(ConfigurableResource):
+    """Phase-by-phase progress of a catalog load: silent in Dagster (the run log has it), echoed by the CLI."""
+
+    echo: bool = False
+
+    def say(self, phase: str, message: str) -> None:
+        get_dagster_logger().info(f"{phase}: {message}")
+        if self.echo:
+            print(f"[{time.strftime('%H:%M:%S')}] {phase:<10} {message}", flush=True)
+
+
+RESOURCE_KEYS = ("store", "warehouse", "ratehawk", "catalog_files", "progress")
+
+
+def default_resources() -> dict[str, ConfigurableResource]:
+    """The resources of a deployment: every engine from the settings."""
+    return {
+        "store": TransactionalStore(),
+        "warehouse": AnalyticsWarehouse(),
+        "ratehawk": RateHawkDumps(),
+        "catalog_files": CatalogFiles(),
+        "progress": Progress(),
+    }
+
+
+def folder_resources(
+    dump_dir: Path, data_dir: Path | None = None, echo: bool = False
+) -> dict[str, ConfigurableResource]:
+    """Resources for ingesting a dump folder already on disk (`ibe catalog ingest DIR`, tests)."""
+    data = str(data_dir) if data_dir is not None else None
+    return {
+        "store": TransactionalStore(data_dir=data),
+        "warehouse": AnalyticsWarehouse(data_dir=data),
+        "ratehawk": LocalDumpFolder(path=str(dump_dir)),
+        "catalog_files": CatalogFiles(data_dir=data),
+        "progress": Progress(echo=echo),
+    }
