@@ -77,9 +77,14 @@ def strict_scan(path: Path) -> list[tuple[int, str]]:
 
 def test_record_has_every_contract_field_with_realistic_shape():
     sizes = []
-    rooms = Counter()
+    rooms, kinds, stars, countries, chains = Counter(), Counter(), Counter(), Counter(), Counter()
     for i in range(600):
         rec = hotel_record(11, hid_at(i))
+        kinds[rec["kind"]] += 1
+        countries[rec["region"]["country_code"]] += 1
+        chains[rec["hotel_chain"]] += 1
+        if rec["kind"] == "Hotel":
+            stars[rec["star_rating"]] += 1
         assert rec.keys() >= CONTRACT_FIELDS
         assert strict_reason(orjson.dumps(rec), set()) is None
         assert 0 <= rec["star_rating"] <= 5
@@ -95,6 +100,11 @@ def test_record_has_every_contract_field_with_realistic_shape():
     mean = sum(sizes) / len(sizes)
     assert 6000 <= mean <= 7500, mean
     assert len(rooms) >= 8  # room counts spread over the 1-12 range, not constant
+    # realistic mixes: hotels dominate but many kinds appear; 3 stars most common; many countries and chains
+    assert kinds.most_common(1)[0][0] == "Hotel" and len(kinds) >= 8
+    assert stars.most_common(1)[0][0] == 3 and len(stars) == 6
+    assert len(countries) >= 20 and countries.most_common(1)[0][1] < 0.2 * 600
+    assert chains.most_common(1)[0][0] == "No chain" and len(chains) >= 10
     assert {kind for kind, _ in vocab.KINDS} <= HOTEL_KINDS
     assert hotel_record(11, SANDBOX_HIDS[0])["id"] == "test_hotel_do_not_book"
 
