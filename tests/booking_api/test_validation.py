@@ -161,3 +161,22 @@ async def test_health_ready_metrics_and_openapi(api: Api):
     assert 'ibe_api_requests_total{method="GET",route="/v1/hotels/{hid}",status="404"}' in metrics
     spec = (await api.client.get("/openapi.json")).json()
     assert "/v1/bookings/{booking_id}/cancel" in spec["paths"]
+
+
+async def test_webhook_registration(api: Api):
+    h = api.auth("book")
+    resp = await api.client.post("/v1/webhooks", json={"url": "https://partner.example/hooks"}, headers=h)
+    assert resp.status_code == 201, resp.text
+    reg = resp.json()
+    assert reg["secret"].startswith("whsec_") and reg["event_types"] == ["*"]
+    listed = (await api.client.get("/v1/webhooks", headers=h)).json()["webhooks"]
+    assert [w["webhook_id"] for w in listed] == [reg["webhook_id"]] and "secret" not in listed[0]
+    bad = await api.client.post("/v1/webhooks", json={"url": "ftp://x.example/a"}, headers=h)
+    assert problem(bad, 422)["errors"][0]["field"] == "url"
+    bad = await api.client.post(
+        "/v1/webhooks", json={"url": "https://p.example/h", "event_types": ["booking.nope"]}, headers=h
+    )
+    assert problem(bad, 422)["errors"][0]["field"] == "event_types"
+    assert (await api.client.delete(f"/v1/webhooks/{reg['webhook_id']}", headers=h)).status_code == 204
+    assert (await api.client.delete(f"/v1/webhooks/{reg['webhook_id']}", headers=h)).status_code == 404
+    assert (await api.client.get("/v1/webhooks/dead", headers=h)).json() == {"deliveries": []}
