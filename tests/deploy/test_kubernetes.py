@@ -34,6 +34,7 @@ CUSTOM_KINDS = {
     ("networking.istio.io/v1", "DestinationRule"): "istio",
     ("networking.istio.io/v1", "Gateway"): "istio",
     ("networking.istio.io/v1", "ServiceEntry"): "istio",
+    ("networking.istio.io/v1", "Sidecar"): "istio",
     ("security.istio.io/v1", "PeerAuthentication"): "istio",
     ("security.istio.io/v1", "AuthorizationPolicy"): "istio",
     ("apps.foundationdb.org/v1beta2", "FoundationDBCluster"): "fdb-kubernetes-operator",
@@ -344,6 +345,9 @@ def test_destination_rules_bound_connections_and_subsets_select_pods(target):
         for subset in dr["spec"].get("subsets", []):
             local = {k: v for k, v in subset["labels"].items() if not k.startswith("topology.istio.io/")}
             assert any(labels_match(local, labels) for labels in pod_labels), subset
+    for sidecar in of_kind(docs, "Sidecar"):
+        selector = sidecar["spec"]["workloadSelector"]["labels"]
+        assert any(labels_match(selector, labels) for labels in pod_labels), sidecar["metadata"]["name"]
     api = by_name(docs, "DestinationRule")["api"]["spec"]["trafficPolicy"]
     assert api["outlierDetection"]["consecutive5xxErrors"] > 0
 
