@@ -119,3 +119,21 @@ def test_a_wrong_option_is_caught():
     with pytest.raises(Exception) as caught:
         parse(_ibe(), ["api", "--hots", "0.0.0.0"])
     assert type(caught.value).__name__ == "NoSuchOption"
+
+
+def test_api_probes_and_scrape_path_are_routes_of_the_api():
+    from booking_api.routes.health import router
+
+    routes = {route.path for route in router.routes}
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+    assert "/healthz" in " ".join(compose["services"]["api"]["healthcheck"]["test"])
+    for overlay in OVERLAYS.values():
+        for workload, template in pod_specs(render(overlay)):
+            if workload["metadata"]["name"].startswith("api"):
+                container = template["spec"]["containers"][0]
+                probes = [
+                    container[p]["httpGet"]["path"]
+                    for p in ("startupProbe", "readinessProbe", "livenessProbe")
+                ]
+                assert set(probes) <= routes, probes
+                assert template["metadata"]["annotations"]["prometheus.io/path"] in routes
