@@ -1,4 +1,5 @@
 """Reconciliation: proves, day by day, that the transactional store and the revenue marts agree.
 
-`pipelines/` wires `RECONCILIATION_ASSETS` (assets.py) with the `warehouse` and `store` resources.
+`pipelines/revenue.py` wires it with the revenue marts; the `warehouse` and `store` resources come
+from pipelines/resources.py.
 """

@@ -16,7 +16,6 @@ from assets.reconciliation.compare import Difference, compare, mart_entries, sto
 from assets.revenue.assets import revenue_bookings_daily, revenue_daily_by_country
 from assets.revenue.charts import bar_chart_markdown
 from assets.revenue.partitions import DAILY_PARTITIONS, partition_day
-from assets.revenue.resources import StoreResource, WarehouseResource
 from core.warehouse import Warehouse
 
 GROUP = "reconciliation"
@@ -103,15 +102,14 @@ def _chart(warehouse: Warehouse, day: date) -> str:
             "once with its amount, and nothing else is; fails listing the bookings that differ.",
         )
     ],
+    required_resource_keys={"warehouse", "store"},
 )
-def revenue_reconciliation(
-    context: dg.AssetExecutionContext, warehouse: WarehouseResource, store: StoreResource
-) -> dg.MaterializeResult:
+def revenue_reconciliation(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     """The day's confirmed and cancelled bookings in the transactional store, compared booking by booking
     with the revenue marts (and the day's counts with the real-time mart and the mart by country)."""
     day = partition_day(context.partition_key)
-    handle = warehouse.open()
-    with store.open() as kv:
+    handle: Warehouse = context.resources.warehouse.open()
+    with context.resources.store.open() as kv:
         expected = store_entries(kv, day)
     found = mart_entries(_query(handle, MART_BOOKINGS, day))
     differences = compare(expected, found)

@@ -1,4 +1,5 @@
 """Revenue: daily revenue marts by region, country and chain (assets.py), one UTC day per partition.
 
-`pipelines/` wires `REVENUE_ASSETS` with the `warehouse` resource (resources.py) into the Definitions.
+`pipelines/revenue.py` wires the assets, their daily job and schedule; the `warehouse` resource comes
+from pipelines/resources.py.
 """

@@ -18,7 +18,6 @@ import dagster as dg
 from assets.revenue import sql
 from assets.revenue.charts import bar_chart_markdown
 from assets.revenue.partitions import DAILY_PARTITIONS, partition_day
-from assets.revenue.resources import WarehouseResource
 from core.warehouse import Warehouse
 
 GROUP = "revenue"
@@ -76,15 +75,14 @@ def _summary(warehouse: Warehouse, table: str, totals_sql: str, day: date) -> di
     group_name=GROUP,
     kinds={"clickhouse"},
     code_version="1",
+    required_resource_keys={"warehouse"},
 )
-def revenue_bookings_daily(
-    context: dg.AssetExecutionContext, warehouse: WarehouseResource
-) -> dg.MaterializeResult:
+def revenue_bookings_daily(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     """One row per revenue event of the day (booking confirmed: +price; cancelled: -refund; refunded:
     -amount), from the stream facts, with the hotel's region, country and chain from the catalog.
     Hotels the catalog does not know are kept, as country 'unknown'. Table: revenue_bookings_daily."""
     day = partition_day(context.partition_key)
-    handle = warehouse.open()
+    handle: Warehouse = context.resources.warehouse.open()
     rebuild_day(handle, sql.BOOKINGS, sql.INSERT_BOOKINGS, day)
     return dg.MaterializeResult(metadata=_summary(handle, sql.BOOKINGS, sql.DAY_TOTALS, day))
 
@@ -97,12 +95,13 @@ def _mart(table: str, insert: str, key: str, label: str):  # type: ignore[no-unt
         kinds={"clickhouse"},
         deps=[revenue_bookings_daily],
         code_version="1",
+        required_resource_keys={"warehouse"},
         description=f"Net revenue per day and {label} in the reporting currency, with confirmed and "
         f"cancelled booking counts; the sum of revenue_bookings_daily for the day. Table: {table}.",
     )
-    def build(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    def build(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         day = partition_day(context.partition_key)
-        handle = warehouse.open()
+        handle: Warehouse = context.resources.warehouse.open()
         rebuild_day(handle, table, insert, day)
         metadata = _summary(handle, table, sql.MART_TOTALS, day)
         metadata["trend"] = dg.MetadataValue.md(

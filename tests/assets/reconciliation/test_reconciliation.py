@@ -10,8 +10,8 @@ import pytest
 
 from assets.reconciliation.assets import CHECK, RECONCILIATION_ASSETS
 from assets.revenue.assets import revenue_bookings_daily, revenue_daily_by_country
-from assets.revenue.resources import StoreResource, WarehouseResource
 from core.warehouse import Warehouse
+from pipelines.resources import AnalyticsWarehouse, TransactionalStore
 from tests.assets.revenue.seed import (
     make_booking,
     outbox_events,
@@ -26,7 +26,7 @@ def reconcile(day: str) -> dg.AssetCheckEvaluation:
     result = dg.materialize(
         [revenue_bookings_daily, revenue_daily_by_country, *RECONCILIATION_ASSETS],  # what it reads
         partition_key=day,
-        resources={"warehouse": WarehouseResource(), "store": StoreResource()},
+        resources={"warehouse": AnalyticsWarehouse(), "store": TransactionalStore()},
         instance=dg.DagsterInstance.ephemeral(),
     )
     assert result.success

@@ -10,8 +10,8 @@ import dagster as dg
 import pytest
 
 from assets.revenue.assets import REVENUE_ASSETS
-from assets.revenue.resources import WarehouseResource
 from core.warehouse import Warehouse
+from pipelines.resources import AnalyticsWarehouse
 from tests.assets.revenue.seed import (
     outbox_events,
     seed_catalog,
@@ -27,7 +27,7 @@ def build(day: str, assets: list[Any] = REVENUE_ASSETS) -> dg.ExecuteInJobResult
     result = dg.materialize(
         assets,
         partition_key=day,
-        resources={"warehouse": WarehouseResource()},
+        resources={"warehouse": AnalyticsWarehouse()},
         instance=dg.DagsterInstance.ephemeral(),
     )
     assert result.success
