@@ -11,11 +11,12 @@ from collections.abc import Callable
 
 import dagster as dg
 
-from pipelines import catalog
+from pipelines import catalog, revenue
 from pipelines.resources import default_resources
 
 DOMAINS: tuple[Callable[[], dg.Definitions], ...] = (
     catalog.definitions,
+    revenue.definitions,
 )  # fmt: skip
 
 
