@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from core.domain.money import Money
+
 
 def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
@@ -40,11 +42,16 @@ class Request(BaseModel):
 
 
 # -- money ---------------------------------------------------------------------------------------
-class Money(Wire):
+class SupplierAmount(Wire):
     """An amount with its currency, as in `{"amount": "97.90", "currency_code": "EUR"}`."""
 
     amount: Decimal
     currency_code: str | None = None
+
+    def as_money(self) -> Money:
+        if not self.currency_code:
+            raise ValueError("this amount came without a currency")
+        return Money(amount=self.amount, currency=self.currency_code)
 
     @model_validator(mode="before")
     @classmethod
@@ -181,6 +188,10 @@ class PaymentType(Wire):
     cancellation_penalties: CancellationPenalties | None = None
 
     @property
+    def money(self) -> Money:
+        return Money(amount=self.amount, currency=self.currency_code)
+
+    @property
     def taxes_due_at_hotel(self) -> list[Tax]:
         """Taxes shown apart and never added to the total."""
         return [t for t in (self.tax_data.taxes if self.tax_data else []) if not t.included_by_supplier]
@@ -253,6 +264,10 @@ class FormPaymentType(Wire):
     is_need_credit_card_data: bool | None = None
     is_need_cvc: bool | None = None
 
+    @property
+    def money(self) -> Money:
+        return Money(amount=self.amount, currency=self.currency_code)
+
 
 class BookingForm(Wire):
     order_id: int
@@ -289,7 +304,10 @@ class FinishPayment(Request):
 
 
 class FinishRequest(Request):
-    """Body of `hotel/order/booking/finish/`."""
+    """Body of `hotel/order/booking/finish/`. Fields beyond the contract that the real API takes
+    (`supplier_data`, `arrival_datetime`, ...) may be added and are sent as given."""
+
+    model_config = ConfigDict(extra="allow")
 
     partner: FinishPartner
     user: FinishUser
@@ -316,9 +334,9 @@ class BookingStatus(Wire):
 
 
 class CancelResult(Wire):
-    amount_payable: Money | None = None
-    amount_refunded: Money | None = None
-    amount_sell: Money | None = None
+    amount_payable: SupplierAmount | None = None
+    amount_refunded: SupplierAmount | None = None
+    amount_sell: SupplierAmount | None = None
 
 
 class OrdersPage(Wire):

@@ -87,7 +87,8 @@ async def test_booking_happy_path_then_order_info_voucher_and_cancel(sim):
     assert cancelled.amount_sell is not None and cancelled.amount_sell.amount == form.payment_types[0].amount
     assert cancelled.amount_sell.currency_code == form.payment_types[0].currency_code
     assert cancelled.amount_payable is not None and cancelled.amount_refunded is not None
-    assert cancelled.amount_payable.amount + cancelled.amount_refunded.amount == cancelled.amount_sell.amount
+    payable, refunded = cancelled.amount_payable.as_money(), cancelled.amount_refunded.as_money()
+    assert payable + refunded == cancelled.amount_sell.as_money() == form.payment_types[0].money
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ from decimal import Decimal
 import httpx
 import pytest
 
+from core.domain.money import Money
 from core.ratehawk import errors
 from core.ratehawk.models import FinishRequest, SearchParams
 from tests.core.ratehawk.fakes import FakeRateHawk, FakeTime, envelope, make_client
@@ -80,6 +81,7 @@ async def test_search_answer_is_typed_with_decimal_money_and_keeps_unknown_field
     rate = result.hotels[0].rates[0]
     payment = rate.payment
     assert payment is not None and payment.amount == Decimal("97.90") and payment.currency_code == "EUR"
+    assert payment.money == Money.of("97.90", "EUR")
     assert rate.daily_prices == [Decimal("48.95"), Decimal("48.95")]
     assert [t.name for t in payment.taxes_due_at_hotel] == ["city_tax"]
     assert payment.cancellation_penalties is not None and payment.cancellation_penalties.refundable
@@ -303,7 +305,9 @@ async def test_cancel_calls_once_more_on_timeout():
     api.route(CANCEL, [envelope(error="timeout"), envelope(amounts)])
     async with make_client(api, FakeTime()) as client:
         result = await client.cancel("o-1")
-    assert result.amount_refunded is not None and result.amount_refunded.amount == Decimal("97.90")
+    assert result.amount_refunded is not None and result.amount_refunded.as_money() == Money.of(
+        "97.90", "EUR"
+    )
     assert api.counts[CANCEL] == 2
 
 
