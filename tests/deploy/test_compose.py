@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -160,3 +162,25 @@ def test_prometheus_scrapes_the_ports_the_processes_serve(compose):
         env = compose_environment(compose["services"][host], {})
         if "IBE_METRICS_PORT" in env:
             assert env["IBE_METRICS_PORT"] == port, target
+
+
+def test_grafana_provisioning_finds_its_variables_and_dashboards(compose):
+    grafana = compose["services"]["grafana"]
+    env = grafana["environment"]
+    mounts = dict(m.split(":")[:2] for m in grafana["volumes"])
+    provisioning = (DEPLOY / "../dashboards/provisioning").resolve()
+    files = sorted(provisioning.rglob("*.yaml"))
+    assert files, "dashboards/provisioning holds no provisioning file"
+    for path in files:
+        for name in re.findall(r"\$\{?([A-Z_][A-Z0-9_]*)\}?", path.read_text()):
+            assert name in env, f"{path.name} reads ${name}, which the grafana service does not set"
+        for provider in yaml.safe_load(path.read_text()).get("providers", []):
+            assert provider["options"]["path"] == mounts["../dashboards/json"]
+    # Grafana logs in as the read-only user that the ClickHouse service defines.
+    users = ET.parse(DEPLOY / "clickhouse" / "users.d" / "grafana.xml").getroot().find("users")
+    user = users.find(env["CLICKHOUSE_USER"])
+    assert user is not None
+    assert user.find("profile").text == "analyst"
+    password_env = user.find("password").get("from_env")
+    clickhouse_env = compose["services"]["clickhouse"]["environment"]
+    assert interpolate(clickhouse_env[password_env], {}) == interpolate(env["CLICKHOUSE_PASSWORD"], {})

@@ -139,3 +139,8 @@ def test_dagster_storage_settings_are_provided_everywhere_dagster_runs():
             if d["kind"] == "ExternalSecret":
                 data |= {i["secretKey"] for i in d["spec"]["data"]}
         assert needed <= data, overlay
+
+
+def test_build_context_leaves_out_environments_and_local_data():
+    for path in (".venv", ".git", ".ibe", "dashboards/schema-check/node_modules", "core/__pycache__"):
+        assert not context_included(path), path
