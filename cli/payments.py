@@ -23,10 +23,12 @@ def payments_simulator(
 ) -> None:
     """Serve the payment-provider simulator (authorize, capture, void, refund, idempotency keys).
 
-    Test cards: tok_visa (ok), tok_decline, tok_insufficient_funds, tok_timeout (first try hangs
-    before charging), tok_timeout_after_charge (charges, then answers too late). Faults can be
-    changed while it runs: POST /admin/faults.
+    Test cards: tok_visa (ok), tok_decline, tok_insufficient_funds, tok_timeout (the first try hangs before charging), tok_timeout_after_charge (charges, then answers too late).
+
+    Faults can be changed while it runs: POST /admin/faults.
     """
+    import socket
+
     import uvicorn
 
     from cli.output import fail, step
@@ -40,8 +42,11 @@ def payments_simulator(
         faults=Faults(latency_s=latency_ms / 1000.0, error_rate=error_rate, hang_s=hang_s),
         seed=seed,
     )
-    step(f"payments simulator on http://{host}:{port} (API key from IBE_PAYMENTS_API_KEY)")
-    try:
-        uvicorn.run(create_app(config), host=host, port=port, log_level="warning", access_log=False)
-    except OSError as exc:
-        fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+    step(f"payments simulator on http://{host}:{port}")
+    uvicorn.run(create_app(config), host=host, port=port, log_level="warning", access_log=False)

@@ -66,3 +66,10 @@ async def test_booking_payment_over_http_with_a_lost_answer(payments_server: Set
         assert len(await client.find("bk-1")) == 1
         other = await client.authorize(Money.of("5", "USD"), CARD_OK, idempotency_key="bk-2/auth")
         assert other.amount_captured == 0 and str(other.amount) == "5.00"
+
+
+def test_a_taken_port_is_one_clear_error_line(payments_server: Settings):
+    command = [sys.executable, "-c", "from cli.main import main; main()", "payments-simulator"]
+    done = subprocess.run(command, env=dict(os.environ), capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert "cannot listen on" in done.stderr and "Traceback" not in done.stderr
