@@ -4,6 +4,7 @@ command, Dagster's), so a renamed option or subcommand fails here, not in a cras
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 import click
@@ -13,6 +14,7 @@ import yaml
 from tests.deploy.manifests import DEPLOY, OVERLAYS, pod_specs, render
 
 
+@cache
 def _ibe() -> click.Command:
     import typer.main
 
@@ -21,18 +23,21 @@ def _ibe() -> click.Command:
     return typer.main.get_command(build_app())
 
 
+@cache
 def _dagster() -> click.Command:
     from dagster._cli import create_dagster_cli
 
     return create_dagster_cli()
 
 
+@cache
 def _dagster_webserver() -> click.Command:
     from dagster_webserver.cli import create_dagster_webserver_cli
 
     return create_dagster_webserver_cli()
 
 
+@cache
 def _dagster_daemon() -> click.Command:
     from dagster._daemon.cli import create_dagster_daemon_cli
 

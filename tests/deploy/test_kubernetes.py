@@ -41,7 +41,7 @@ CUSTOM_KINDS = {
     ("cluster.redpanda.com/v1alpha2", "Redpanda"): "redpanda-operator",
     ("clickhouse.altinity.com/v1", "ClickHouseInstallation"): "altinity-clickhouse-operator",
     ("clickhouse-keeper.altinity.com/v1", "ClickHouseKeeperInstallation"): "altinity-clickhouse-operator",
-    ("external-secrets.io/v1beta1", "ExternalSecret"): "external-secrets",
+    ("external-secrets.io/v1", "ExternalSecret"): "external-secrets",
     ("cert-manager.io/v1", "Certificate"): "cert-manager",
 }
 # Services outside this namespace that the platform calls (run by their own teams or charts).
