@@ -6,6 +6,6 @@ from dashboards.spec import DashboardSpec
 
 
 def all_boards() -> tuple[DashboardSpec, ...]:
-    from dashboards.boards import funnel, pipeline_health
+    from dashboards.boards import catalog_quality, funnel, pipeline_health, revenue
 
-    return (funnel.board(), pipeline_health.board())
+    return (revenue.board(), funnel.board(), catalog_quality.board(), pipeline_health.board())

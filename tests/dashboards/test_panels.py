@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -40,3 +41,39 @@ def test_every_panel_returns_the_columns_it_expects(seeded: Any, uid: str) -> No
         if panel.viz == "timeseries":
             times = result.column("time")
             assert times == sorted(times), f"{panel.title}: time column not ascending"
+
+
+def test_revenue_matches_the_seeded_events_and_the_currency_filter(seeded: Any) -> None:
+    warehouse, events = seeded
+    revenue = BOARDS["ibe-revenue"]
+    eur = sum(
+        (
+            e.revenue_delta().amount
+            for e in events
+            if e.revenue_delta() is not None and e.revenue_delta().currency == "EUR"
+        ),
+        Decimal(0),
+    )
+    totals = run_board(warehouse, revenue, {"currency": ["EUR"]})[
+        "Net revenue, bookings, average booking value"
+    ]
+    assert totals.rows[0][0] == eur
+    confirmed_eur = [e for e in events if e.type == "booking.confirmed" and e.amount.currency == "EUR"]
+    assert totals.rows[0][1] == len(confirmed_eur)
+    average = sum((e.amount.amount for e in confirmed_eur), Decimal(0)) / len(confirmed_eur)
+    assert abs(totals.rows[0][2] - average) < Decimal("0.0001")
+
+
+def test_the_country_variable_filters_every_hotel_panel(seeded: Any) -> None:
+    warehouse, _ = seeded
+    revenue = BOARDS["ibe-revenue"]
+    everything = run_board(warehouse, revenue)
+    france = run_board(warehouse, revenue, {"country": ["FR"]})
+    assert [r[0] for r in france["Net revenue by country"].rows] == ["FR"]
+    assert set(france["Top hotels"].column("country")) == {"FR"}
+    by_country = dict(everything["Net revenue by country"].rows)
+    assert france["Net revenue, bookings, average booking value"].rows[0][0] == by_country["FR"]
+    assert sum(by_country.values()) == everything["Net revenue, bookings, average booking value"].rows[0][0]
+    assert "unknown" in by_country  # the hotel the catalog does not know, and the one without a country
+    hotels = run_board(warehouse, BOARDS["ibe-catalog-quality"], {"country": ["DE", "IT"]})
+    assert {r[0] for r in hotels["Hotels on sale by country"].rows} == {"DE", "IT"}
