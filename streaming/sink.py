@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from core.domain.events import TOPICS, InvalidEvent, decode_event
+from core.domain.events import TOPICS, Event, InvalidEvent, decode_event
 from core.warehouse import Warehouse
 from streaming.facts import DEAD_LETTER_COLUMNS, FACT_COLUMNS, FxRates, NoFxRate, fact_row
 from streaming.metrics import stream_metrics
@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 SINK_GROUP = "ibe-warehouse-sink"
 FX_REFRESH_S = 60.0
+LOOKUP_CHUNK = 20000  # event ids per dedup lookup query
 
 
 @dataclass
@@ -48,6 +49,7 @@ class Batch:
     facts: list[list[Any]] = field(default_factory=list)
     dead: list[list[Any]] = field(default_factory=list)
     dead_raw: list[tuple[bytes | None, bytes, list[tuple[str, bytes]]]] = field(default_factory=list)
+    decoded: list[tuple[Any, Event]] = field(default_factory=list)
     committed_ms: list[int] = field(default_factory=list)
     visible_ms: float = 0.0
     inserted: int = 0
@@ -109,28 +111,47 @@ class Sink:
         self._consumer = self._producer = None
 
     async def run(self, stop: asyncio.Event) -> None:
+        """Consume until `stop` is set, decoding batch k+1 while batch k is written (one write in flight,
+        so each dedup lookup sees every earlier insert; offsets are committed per batch, after its write)."""
         await self.start()
+        pending: asyncio.Task[int] | None = None
         try:
             while not stop.is_set():
-                await self.consume_once()
+                records = await self._fetch()
+                prepared = self._decode(records) if records else None
+                if pending is not None:
+                    await pending
+                    pending = None
+                if prepared is not None:
+                    pending = asyncio.create_task(self._write_and_commit(records, prepared))
+            if pending is not None:
+                await pending
         finally:
+            if pending is not None and not pending.done():
+                pending.cancel()
             await self.stop()
 
     async def consume_once(self) -> int:
         """Fetch, write and commit one micro-batch; returns the number of messages handled."""
-        records = await self._consumer.getmany(timeout_ms=self.max_wait_ms, max_records=self.max_records)
-        messages = [m for batch in records.values() for m in batch]
-        if not messages:
+        records = await self._fetch()
+        if not records:
             return 0
-        batch = await asyncio.to_thread(self._write, messages)
+        return await self._write_and_commit(records, self._decode(records))
+
+    async def _fetch(self) -> dict[Any, list[Any]]:
+        records = await self._consumer.getmany(timeout_ms=self.max_wait_ms, max_records=self.max_records)
+        return {tp: msgs for tp, msgs in records.items() if msgs}
+
+    async def _write_and_commit(self, records: dict[Any, list[Any]], batch: Batch) -> int:
+        await asyncio.to_thread(self._write, batch)
         for key, value, headers in batch.dead_raw:
             await self._producer.send(self.prefix + DEAD_LETTER, value=value, key=key, headers=headers)
         if batch.dead_raw:
             await self._producer.flush()
-        await self._consumer.commit()
+        await self._consumer.commit({tp: msgs[-1].offset + 1 for tp, msgs in records.items()})
         self.stats.batches += 1
         self._observe(batch, records)
-        return len(messages)
+        return sum(len(m) for m in records.values())
 
     def _observe(self, batch: Batch, records: dict[Any, list[Any]]) -> None:
         metrics = stream_metrics()
@@ -141,47 +162,59 @@ class Sink:
         metrics["sink_inserted"].inc(batch.inserted)
         metrics["sink_duplicates"].inc(batch.duplicates)
         metrics["sink_dead_letters"].inc(len(batch.dead))
-        for tp in records:
-            end, position = self._consumer.highwater(tp), self._consumer.last_stable_offset(tp)
-            if end is not None and position is not None:
-                metrics["sink_lag"].labels(tp.topic, str(tp.partition)).set(max(end - position, 0))
+        for tp, msgs in records.items():
+            end = self._consumer.highwater(tp)
+            if end is not None:
+                metrics["sink_lag"].labels(tp.topic, str(tp.partition)).set(max(end - msgs[-1].offset - 1, 0))
 
-    def _rates(self, client: Any) -> FxRates:
+    def _rates(self) -> FxRates:
         if self._fx is None or time.monotonic() - self._fx_loaded > FX_REFRESH_S:
-            self._fx = FxRates.load(client, self.warehouse.database)
+            with self.warehouse.session() as client:
+                self._fx = FxRates.load(client, self.warehouse.database)
             self._fx_loaded = time.monotonic()
         return self._fx
 
-    def _write(self, messages: list[Any]) -> Batch:
-        db = self.warehouse.database
+    def _decode(self, records: dict[Any, list[Any]]) -> Batch:
+        """Parse and validate (outside the warehouse turn: other processes wait for it)."""
         batch = Batch()
-        decoded = []
-        for msg in messages:  # outside the warehouse turn: other processes wait for it
-            try:
-                decoded.append((msg, decode_event(msg.value or b"")))
-            except InvalidEvent as exc:
-                self._dead_letter(batch, msg, exc.reason)
-        with self.warehouse.session() as client:
-            fx = self._rates(client)
-            by_id: dict[str, list[Any]] = {}
-            stamped: dict[str, int] = {}
-            for msg, event in decoded:
+        for msgs in records.values():
+            for msg in msgs:
                 try:
-                    row = fact_row(event, msg.value, fx, msg.topic, msg.partition, msg.offset, msg.timestamp)
-                except NoFxRate as exc:
-                    self._dead_letter(batch, msg, str(exc))
-                    continue
-                if event.event_id in by_id:
-                    batch.duplicates += 1
-                    continue
-                by_id[event.event_id] = row
-                stamped[event.event_id] = msg.timestamp
+                    batch.decoded.append((msg, decode_event(msg.value or b"")))
+                except InvalidEvent as exc:
+                    self._dead_letter(batch, msg, exc.reason)
+        return batch
+
+    def _write(self, batch: Batch) -> None:
+        db = self.warehouse.database
+        fx = self._rates()
+        by_id: dict[str, list[Any]] = {}
+        stamped: dict[str, int] = {}
+        for msg, event in batch.decoded:
+            try:
+                row = fact_row(event, msg.value, fx, msg.topic, msg.partition, msg.offset, msg.timestamp)
+            except NoFxRate as exc:
+                self._dead_letter(batch, msg, str(exc))
+                continue
+            if event.event_id in by_id:
+                batch.duplicates += 1
+                continue
+            by_id[event.event_id] = row
+            stamped[event.event_id] = msg.timestamp
+        with self.warehouse.session() as client:
             if by_id:
+                ids = list(by_id)
+                days = sorted({row[3].date() for row in by_id.values()})
                 seen = {
                     r[0]
+                    for i in range(0, len(ids), LOOKUP_CHUNK)
                     for r in client.query(
-                        f"SELECT event_id FROM {db}.stream_events WHERE event_id IN %(ids)s",
-                        parameters={"ids": list(by_id)},
+                        # one string literal parses far faster than thousands of IN (...) literals;
+                        # event ids never hold a comma (core/domain/events.py restricts them)
+                        f"SELECT event_id FROM {db}.stream_events WHERE toDate(occurred_at) IN %(days)s "
+                        "AND event_id IN (SELECT arrayJoin(splitByChar(',', %(ids)s)))",
+                        parameters={"ids": ",".join(ids[i : i + LOOKUP_CHUNK]), "days": days},
+                        settings={"max_query_size": 4 * 1024 * 1024},
                     ).result_rows
                 }
                 fresh = [row for event_id, row in by_id.items() if event_id not in seen]
@@ -196,7 +229,6 @@ class Sink:
         batch.visible_ms = time.time() * 1000
         self.stats.inserted += batch.inserted
         self.stats.duplicates += batch.duplicates
-        return batch
 
     def _dead_letter(self, batch: Batch, msg: Any, reason: str) -> None:
         value = msg.value or b""

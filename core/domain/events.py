@@ -69,7 +69,7 @@ class Event(BaseModel):
     topic: ClassVar[str]
     type: str
     schema_version: int
-    event_id: str = Field(default_factory=new_event_id, min_length=1, max_length=64)
+    event_id: str = Field(default_factory=new_event_id, pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
     occurred_at: AwareDatetime = Field(default_factory=_utcnow)
     aggregate_id: str = Field(min_length=1, max_length=200)
 

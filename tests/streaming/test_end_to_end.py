@@ -7,7 +7,9 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from core.domain.events import TOPICS
 from streaming import marts
+from streaming.health import stream_health
 from streaming.relay import Relay
 from streaming.sink import Sink
 from streaming.synthetic import journeys
@@ -63,3 +65,10 @@ def test_ten_thousand_events_reach_the_marts_exactly(stream_env: StreamEnv) -> N
         1 for e in events if e.type == "booking.confirmed" and e.occurred_at.date() == today
     )
     assert counts["booking.cancelled"] > 0
+
+    health = stream_health(env.settings, prefix=env.prefix, group=env.group)
+    assert health["errors"] == {}
+    assert health["relay"]["backlog"] == 0 and health["relay"]["published"] == 10_000
+    assert set(health["sink_lag"]) == {env.prefix + t for t in TOPICS}
+    assert health["warehouse"]["events_15m"] == 10_000
+    assert 0 <= health["warehouse"]["freshness_p99_ms"] < 60_000

@@ -78,7 +78,7 @@ def test_sink_killed_after_insert_before_offset_commit(stream_env: StreamEnv) ->
     relay = Relay(env.store, env.bootstrap, topic_prefix=env.prefix)
     first = _sink(env)
 
-    async def crash_on_commit() -> None:
+    async def crash_on_commit(*offsets: object) -> None:
         raise Crash("killed after the warehouse insert, before the offset commit")
 
     async def first_sink(stop: asyncio.Event) -> None:

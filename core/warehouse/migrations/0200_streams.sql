@@ -3,6 +3,8 @@
 -- The sink deduplicates by event_id BEFORE inserting into stream_events (it looks the batch's ids up in
 -- this table inside the same warehouse turn), because every materialized view below fires on each
 -- inserted block: a duplicate row that reached stream_events would already be counted in the marts.
+-- The lookup reads only the days the batch's events occurred on (a redelivered event keeps its
+-- occurred_at), hence the (day, event_id) order: its cost follows a day's volume, not the table's.
 -- Marts are SummingMergeTree tables: always read them with sum() ... GROUP BY, never trusting merges.
 -- Money is Decimal; revenue is signed (confirmed +amount, cancelled -refund, refunded -amount) and kept
 -- both in the event's currency and in the reporting currency with the FX rate used beside it.
@@ -55,7 +57,8 @@ CREATE TABLE IF NOT EXISTS {db}.stream_events
     ingested_at        DateTime64(3, 'UTC')
 )
 ENGINE = MergeTree
-ORDER BY event_id;
+PARTITION BY toYYYYMM(occurred_at)
+ORDER BY (toDate(occurred_at), event_id);
 
 CREATE TABLE IF NOT EXISTS {db}.stream_dead_letters
 (
