@@ -65,7 +65,9 @@ async def _raw_kafka(bootstrap: str, messages: list[tuple[bytes, bytes]]) -> tup
     await admin.start()
     await admin.create_topics([NewTopic("raw.bench", 4, 1)])
     await admin.close()
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5, max_batch_size=256 * 1024)
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, acks="all", linger_ms=5, max_batch_size=256 * 1024
+    )
     consumer = AIOKafkaConsumer(
         "raw.bench", bootstrap_servers=bootstrap, group_id="raw-bench", auto_offset_reset="earliest",
         enable_auto_commit=False, session_timeout_ms=2000, heartbeat_interval_ms=500, max_poll_records=5000,
@@ -108,7 +110,11 @@ class RelayChild:
     """The relay in its own process, as deployed (`ibe relay`): started and connected before the clock runs."""
 
     def __init__(self, settings: Settings, prefix: str, batch: int) -> None:
-        env = {**os.environ, "IBE_DATA_DIR": str(settings.data_dir), "IBE_KAFKA_BOOTSTRAP": settings.kafka_bootstrap or ""}
+        env = {
+            **os.environ,
+            "IBE_DATA_DIR": str(settings.data_dir),
+            "IBE_KAFKA_BOOTSTRAP": settings.kafka_bootstrap or "",
+        }
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "bench.streams", "--relay-child", prefix, "--batch", str(batch)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
@@ -138,7 +144,9 @@ def _relay_child(prefix: str, batch: int) -> None:
 
     settings = get_settings()
     store = open_store(settings)
-    relay = Relay(store, settings.kafka_bootstrap_servers, topic_prefix=prefix, batch=batch, idle_sleep_s=0.005)
+    relay = Relay(
+        store, settings.kafka_bootstrap_servers, topic_prefix=prefix, batch=batch, idle_sleep_s=0.005
+    )
 
     async def run() -> None:
         await relay.start()
@@ -154,7 +162,9 @@ def _relay_child(prefix: str, batch: int) -> None:
     store.close()
 
 
-async def _joined_sink(warehouse: Warehouse, bootstrap: str, prefix: str, max_records: int, wait_ms: int) -> Sink:
+async def _joined_sink(
+    warehouse: Warehouse, bootstrap: str, prefix: str, max_records: int, wait_ms: int
+) -> Sink:
     sink = Sink(warehouse, bootstrap, topic_prefix=prefix, group_id=prefix + "sink", session_timeout_ms=2000,
                 max_records=max_records, max_wait_ms=wait_ms)  # fmt: skip
     await sink.start()  # join the group first, so the timing is the pipeline's, not the join's
