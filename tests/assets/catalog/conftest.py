@@ -1,0 +1,74 @@
+"""A generated dump with bad lines, and a helper that materializes the whole catalog graph on it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from core.config import Settings
+from core.ratehawk.synthetic import FULL_DUMP, INCREMENTAL_DUMP, iter_dump_lines, read_bad_lines, write_dumps
+
+HOTELS = 3000
+BAD_FRACTION = 0.03
+DUMP_DATE = date(2026, 11, 23)
+
+
+@dataclass
+class Dumps:
+    folder: Path
+    full_lines: list[bytes]
+    full_bad: list[dict]
+    incremental_lines: list[bytes]
+    incremental_bad: list[dict]
+
+
+@pytest.fixture(scope="session")
+def dumps(tmp_path_factory: pytest.TempPathFactory) -> Dumps:
+    folder = tmp_path_factory.mktemp("dumps")
+    write_dumps(folder, HOTELS, seed=7, bad_fraction=BAD_FRACTION, workers=1)
+    return Dumps(
+        folder,
+        list(iter_dump_lines(folder / FULL_DUMP)),
+        read_bad_lines(folder / FULL_DUMP),
+        list(iter_dump_lines(folder / INCREMENTAL_DUMP)),
+        read_bad_lines(folder / INCREMENTAL_DUMP),
+    )
+
+
+@pytest.fixture(scope="session")
+def suite_loaded() -> None:
+    """Import Great Expectations once for the session (it costs seconds)."""
+    from quality.catalog.suite import hotel_suite
+
+    hotel_suite()
+
+
+def materialize_catalog(dump_dir: Path, kind: str, when: date = DUMP_DATE) -> Any:
+    """Run every catalog asset and check for one partition, in-process, on the test's settings."""
+    from dagster import DagsterInstance, materialize
+
+    from assets.catalog import CATALOG_ASSETS, CATALOG_CHECKS, partition_key
+    from pipelines.resources import folder_resources
+
+    return materialize(
+        [*CATALOG_ASSETS, *CATALOG_CHECKS],
+        partition_key=partition_key(when, kind),
+        resources=folder_resources(dump_dir),
+        instance=DagsterInstance.ephemeral(),
+        run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
+        raise_on_error=False,
+    )
+
+
+def checks_of(result: Any) -> dict[str, bool]:
+    return {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+
+
+@pytest.fixture
+def catalog_env(settings: Settings, suite_loaded: None) -> Iterator[Settings]:
+    yield settings
