@@ -161,7 +161,7 @@ def board() -> DashboardSpec:
             PanelSpec("Net revenue, bookings, average booking value", "stat", TOTALS,
                       (number("net revenue"), number("bookings"), number("average booking value")),
                       description="Average booking value: confirmed bookings' amounts over their count.",
-                      width=8),
+                      width=8, main=True),
             PanelSpec("Average booking value", "timeseries", BOOKING_VALUE,
                       (time(), number("average booking value")), unit=EUR, width=16, main=True),
             PanelSpec("Top hotels", "table", TOP_HOTELS,
