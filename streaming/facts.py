@@ -5,13 +5,13 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from clickhouse_connect.driver.client import Client
 
-from core.domain.events import Event
-from core.domain.money import Money
+from core.domain.events import INVENTORY_UPDATES, Event
+from core.domain.money import Money, minor_units
 
 REPORTING_CURRENCY = "EUR"
 
@@ -22,6 +22,7 @@ FACT_COLUMNS = [
 ]  # fmt: skip
 DEAD_LETTER_COLUMNS = ["topic", "partition", "offset", "key", "value", "reason", "consumer", "received_at"]
 ZERO = Decimal(0)
+ONE = Decimal(1)
 
 
 class NoFxRate(ValueError):
@@ -49,6 +50,10 @@ class FxRates:
             values.append(Decimal(rate))
         return rates
 
+    @property
+    def quantum(self) -> Decimal:
+        return Decimal(1).scaleb(-minor_units(self.reporting_currency))
+
     def rate(self, currency: str, day: date) -> Decimal:
         if currency == self.reporting_currency:
             return Decimal(1)
@@ -68,17 +73,28 @@ def _event_money(event: Event) -> Money | None:
 
 
 def fact_row(
-    event: Event, raw: bytes, fx: FxRates, topic: str, partition: int, offset: int, timestamp_ms: int
+    event: Event,
+    raw: bytes,
+    fx: FxRates,
+    topic: str,
+    partition: int,
+    offset: int,
+    timestamp_ms: int,
+    now: datetime | None = None,
 ) -> list[Any]:
-    """One `stream_events` row (columns as FACT_COLUMNS). Raises NoFxRate for an unconvertible currency."""
+    """One `stream_events` row (columns as FACT_COLUMNS). Raises NoFxRate for an unconvertible currency.
+
+    The reporting amount is the signed revenue times the rate, rounded half-even to the reporting
+    currency's minor units (as `Money.convert`), per event, so the marts' sums match a sum of events.
+    """
     money = _event_money(event)
     revenue = event.revenue_delta()
     currency = money.currency if money else ""
-    rate = fx.rate(currency, event.occurred_at.date()) if money else Decimal(1)
+    rate = fx.rate(currency, event.occurred_at.date()) if money else ONE
     revenue_amount = revenue.amount if revenue else ZERO
-    revenue_reporting = revenue.convert(rate, fx.reporting_currency).amount if revenue else ZERO
+    revenue_reporting = (revenue_amount * rate).quantize(fx.quantum, ROUND_HALF_EVEN) if revenue else ZERO
     hotel = getattr(event, "hotel_id", None) or (
-        event.aggregate_id if event.topic.endswith("inventory.updates") else ""
+        event.aggregate_id if event.topic == INVENTORY_UPDATES else ""
     )
     return [
         event.event_id,
@@ -99,5 +115,5 @@ def fact_row(
         partition,
         offset,
         datetime.fromtimestamp(timestamp_ms / 1000, UTC),
-        datetime.now(UTC),
+        now or datetime.now(UTC),
     ]

@@ -190,9 +190,10 @@ class Sink:
         fx = self._rates()
         by_id: dict[str, list[Any]] = {}
         stamped: dict[str, int] = {}
+        now = datetime.now(UTC)
         for msg, event in batch.decoded:
             try:
-                row = fact_row(event, msg.value, fx, msg.topic, msg.partition, msg.offset, msg.timestamp)
+                row = fact_row(event, msg.value, fx, msg.topic, msg.partition, msg.offset, msg.timestamp, now)
             except NoFxRate as exc:
                 self._dead_letter(batch, msg, str(exc))
                 continue
