@@ -383,7 +383,7 @@ def stage_dump(
             result.lines += hotels.height
             result.raw_bytes += int(hotels["raw_bytes"].sum() or 0)
             counts = (
-                hotels.select(pl.col("problems").explode().str.replace(r":.*$", "").alias("p"))
+                hotels.select(pl.col("problems").explode(empty_as_null=False).str.replace(r":.*$", "").alias("p"))
                 .drop_nulls()
                 .group_by("p")
                 .len()

@@ -227,7 +227,7 @@ class CatalogWarehouse:
             for i in range(pf.num_row_groups):
                 frame = pl.from_arrow(pf.read_row_group(i))
                 assert isinstance(frame, pl.DataFrame)
-                frame = frame.filter(pl.col("line_no").is_in(list(accepted_lines))).drop(
+                frame = frame.filter(pl.col("line_no").is_in(sorted(accepted_lines))).drop(
                     "line_no", *[f"rg_{e}" for e in extra]
                 )
                 if frame.height:

@@ -17,7 +17,7 @@ from core.domain.catalog import HOTEL_KINDS
 
 REJECT = "reject"
 WARN = "warn"
-TIME_RE = r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$"
+TIME_RE = r"^(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d)?$"
 MAX_RAW_BYTES = 400_000  # a record compressed must fit the store's 100 KB value limit
 
 

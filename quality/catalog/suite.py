@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import os
-from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -37,7 +36,7 @@ class SuiteOutcome:
 
     reasons: dict[int, list[str]] = field(default_factory=dict)  # line_no -> reject reasons
     details: dict[int, list[str]] = field(default_factory=dict)  # line_no -> "column=value" notes
-    warnings: Counter[str] = field(default_factory=Counter)
+    warnings: dict[int, list[str]] = field(default_factory=dict)  # line_no -> warn reasons
     stats: dict[str, ExpectationStat] = field(default_factory=dict)
     success: bool = True
 
@@ -109,7 +108,7 @@ class HotelSuite:
                     outcome.reasons.setdefault(line_no, []).append(reason)
                     outcome.details.setdefault(line_no, []).append(f"{column}={_show(entry.get(column))}")
                 else:
-                    outcome.warnings[reason] += 1
+                    outcome.warnings.setdefault(line_no, []).append(reason)
         return outcome
 
 

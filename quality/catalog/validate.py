@@ -80,7 +80,6 @@ def validate_staged(
         result.lines += frame.height
         checkable = frame.filter(~pl.col("problems").list.contains(INVALID_JSON))
         outcome = suite.validate(checkable)
-        result.warnings.update(outcome.warnings)
         result.suite_success &= outcome.success
         _merge_stats(result.stats, outcome.stats)
         bad_lines = set(outcome.reasons)
@@ -93,6 +92,9 @@ def validate_staged(
             if reasons:
                 detail = "; ".join(outcome.details.get(line_no, ()))
                 rejected[line_no] = (hid, reasons, detail)
+        for line_no, warnings in outcome.warnings.items():
+            if line_no not in rejected:
+                result.warnings.update(warnings)
         valid_parts.append(
             frame.filter(~pl.col("line_no").is_in(list(rejected.keys() & set(frame["line_no"]))))
             .select("hid", "line_no")
@@ -114,7 +116,7 @@ def validate_staged(
         for frame in iter_row_groups(hotels_path):
             lo, hi = frame["line_no"].min(), frame["line_no"].max()
             window = keepers.filter((keepers >= lo) & (keepers <= hi))
-            accepted = frame.filter(pl.col("line_no").is_in(window)).drop("problems")
+            accepted = frame.filter(pl.col("line_no").is_in(window.implode())).drop("problems")
             writer.write("accepted", accepted)
             result.accepted += accepted.height
             result.deleted += int(accepted["deleted"].fill_null(False).sum())
