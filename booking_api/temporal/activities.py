@@ -9,8 +9,9 @@ raise non-retryable `ApplicationError`s whose `type` is one of `shared.BUSINESS_
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -62,6 +63,29 @@ HOLD_TTL = timedelta(hours=2)  # covers the saga's worst case (form retries + st
 CAPTURE_ALERT_AFTER = 3  # failed capture attempts before an operator alert is raised
 
 
+HEARTBEAT_EVERY_S = 1.0
+
+
+def heartbeating(fn: Callable[..., Awaitable[R]]) -> Callable[..., Awaitable[R]]:
+    """Heartbeat while the activity runs, so a killed worker's activity is retried within the
+    heartbeat timeout instead of its whole start-to-close timeout."""
+
+    @functools.wraps(fn)
+    async def wrapper(*args: Any) -> R:
+        async def beat() -> None:
+            while True:
+                await asyncio.sleep(HEARTBEAT_EVERY_S)
+                activity.heartbeat()
+
+        task = asyncio.create_task(beat())
+        try:
+            return await fn(*args)
+        finally:
+            task.cancel()
+
+    return wrapper
+
+
 def _final(kind: str, message: str, *details: Any) -> ApplicationError:
     return ApplicationError(message, *details, type=kind, non_retryable=True)
 
@@ -84,6 +108,7 @@ class BookingActivities:
 
     # -- 1. inventory -------------------------------------------------------------------------
     @activity.defn(name="booking.hold_inventory")
+    @heartbeating
     async def hold_inventory(self, booking_id: str) -> None:
         """Make sure the booking's hold is live (the API took it; it may have expired since)."""
 
@@ -100,6 +125,7 @@ class BookingActivities:
             raise _final(SOLD_OUT, str(exc)) from None
 
     @activity.defn(name="booking.release_inventory")
+    @heartbeating
     async def release_inventory(self, booking_id: str) -> None:
         def step(tr: Transaction) -> None:
             b = records.get_booking(tr, booking_id)
@@ -110,6 +136,7 @@ class BookingActivities:
 
     # -- 2. prebook ---------------------------------------------------------------------------
     @activity.defn(name="booking.prebook")
+    @heartbeating
     async def prebook(self, booking_id: str) -> None:
         b = await self._booking(booking_id)
         if b.state != S.INVENTORY_HELD:
@@ -168,6 +195,7 @@ class BookingActivities:
 
     # -- 3. booking form ----------------------------------------------------------------------
     @activity.defn(name="booking.create_form")
+    @heartbeating
     async def create_form(self, inp: FormInput) -> str:
         b = await self._booking(inp.booking_id)
         poid = orders.partner_order_id(b.id, inp.attempt, b.sandbox_trigger)
@@ -211,6 +239,7 @@ class BookingActivities:
 
     # -- 4. payment ---------------------------------------------------------------------------
     @activity.defn(name="booking.authorize_payment")
+    @heartbeating
     async def authorize_payment(self, booking_id: str) -> None:
         b = await self._booking(booking_id)
         if b.state != S.SUPPLIER_FORM:
@@ -246,6 +275,7 @@ class BookingActivities:
         await self._tx(step)
 
     @activity.defn(name="booking.capture_payment")
+    @heartbeating
     async def capture_payment(self, booking_id: str) -> None:
         b = await self._booking(booking_id)
         if b.payment.state in ("captured", "refunded", "partially_refunded"):
@@ -280,6 +310,7 @@ class BookingActivities:
         await self._tx(step)
 
     @activity.defn(name="booking.void_or_refund_payment")
+    @heartbeating
     async def void_or_refund_payment(self, booking_id: str) -> None:
         """Undo every payment made for the booking (found by reference, so an authorization whose
         answer was lost is found too): void an authorization, refund a capture."""
@@ -307,6 +338,7 @@ class BookingActivities:
 
     # -- 5-6. finish and status ----------------------------------------------------------------
     @activity.defn(name="booking.finish")
+    @heartbeating
     async def finish(self, inp: OrderInput) -> None:
         b = await self._booking(inp.booking_id)
         if b.state != S.PAYMENT_AUTHORIZED:
@@ -354,6 +386,7 @@ class BookingActivities:
         )
 
     @activity.defn(name="booking.check_status")
+    @heartbeating
     async def check_status(self, inp: OrderInput) -> str:
         try:
             status = await self.ratehawk.booking_status(inp.partner_order_id)
@@ -385,6 +418,7 @@ class BookingActivities:
 
     # -- 7-9. confirm and sweep ----------------------------------------------------------------
     @activity.defn(name="booking.confirm")
+    @heartbeating
     async def confirm_booking(self, booking_id: str) -> None:
         def step(tr: Transaction) -> None:
             b = records.get_booking(tr, booking_id)
@@ -424,16 +458,19 @@ class BookingActivities:
                 )
 
     @activity.defn(name="booking.cancel_supplier_orders")
+    @heartbeating
     async def cancel_supplier_orders(self, booking_id: str) -> None:
         """Compensation: cancel every order on record for the booking (any id ever tried)."""
         await self._cancel_attempts(booking_id, keep=None)
 
     @activity.defn(name="booking.cancel_other_orders")
+    @heartbeating
     async def cancel_other_orders(self, inp: OrderInput) -> None:
         """After confirmation: cancel any order of an earlier, abandoned partner_order_id."""
         await self._cancel_attempts(inp.booking_id, keep=inp.partner_order_id)
 
     @activity.defn(name="booking.mark_compensating")
+    @heartbeating
     async def mark_compensating(self, inp: FailInput) -> None:
         def change(bk: Booking) -> None:
             bk.failure = inp.reason
@@ -441,11 +478,13 @@ class BookingActivities:
         await self._tx(lambda tr: records.transition(tr, inp.booking_id, S.COMPENSATING, inp.reason, change))
 
     @activity.defn(name="booking.mark_failed")
+    @heartbeating
     async def mark_failed(self, inp: FailInput) -> None:
         await self._tx(lambda tr: records.transition(tr, inp.booking_id, S.FAILED, "compensated"))
 
     # -- cancellation saga ---------------------------------------------------------------------
     @activity.defn(name="cancellation.supplier_cancel")
+    @heartbeating
     async def supplier_cancel(self, booking_id: str) -> None:
         b = await self._booking(booking_id)
         poid = b.supplier.partner_order_id
@@ -475,6 +514,7 @@ class BookingActivities:
         await self._tx(step)
 
     @activity.defn(name="cancellation.refund")
+    @heartbeating
     async def refund_cancellation(self, booking_id: str) -> None:
         b = await self._booking(booking_id)
         if b.cancel is None or b.cancel.refund <= 0 or b.payment.payment_id is None:
@@ -488,10 +528,12 @@ class BookingActivities:
         await self._record_payment(booking_id, payment, "refunded", b.cancel.refund)
 
     @activity.defn(name="cancellation.mark_cancelled")
+    @heartbeating
     async def mark_cancelled(self, booking_id: str) -> None:
         await self._tx(lambda tr: records.transition(tr, booking_id, S.CANCELLED, "cancelled"))
 
     @activity.defn(name="cancellation.refused")
+    @heartbeating
     async def cancellation_refused(self, inp: FailInput) -> None:
         def change(bk: Booking) -> None:
             if bk.cancel is not None:

@@ -44,8 +44,11 @@ with workflow.unsafe.imports_passed_through():
         OrderInput,
     )
 
+# Every activity heartbeats each second (activities.heartbeating): a lost worker is noticed in 5 s.
+HEARTBEAT = timedelta(seconds=5)
 STORE_STEP = {
     "start_to_close_timeout": timedelta(seconds=20),
+    "heartbeat_timeout": HEARTBEAT,
     "retry_policy": RetryPolicy(
         initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=10),
         non_retryable_error_types=list(BUSINESS_ERRORS),
@@ -53,15 +56,21 @@ STORE_STEP = {
 }  # fmt: skip
 SUPPLIER_STEP = {
     "start_to_close_timeout": timedelta(seconds=60),
+    "heartbeat_timeout": HEARTBEAT,
     "retry_policy": RetryPolicy(
         initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30), maximum_attempts=8,
         non_retryable_error_types=list(BUSINESS_ERRORS),
     ),
 }  # fmt: skip
 # The form is never retried by Temporal: a new attempt needs a new partner_order_id (the loop below).
-FORM_STEP = {"start_to_close_timeout": timedelta(seconds=60), "retry_policy": RetryPolicy(maximum_attempts=1)}
+FORM_STEP = {
+    "start_to_close_timeout": timedelta(seconds=60),
+    "heartbeat_timeout": HEARTBEAT,
+    "retry_policy": RetryPolicy(maximum_attempts=1),
+}
 PAYMENT_STEP = {
     "start_to_close_timeout": timedelta(seconds=30),
+    "heartbeat_timeout": HEARTBEAT,
     "retry_policy": RetryPolicy(
         initial_interval=timedelta(milliseconds=500), maximum_interval=timedelta(seconds=20), maximum_attempts=10,
         non_retryable_error_types=list(BUSINESS_ERRORS),
@@ -70,12 +79,14 @@ PAYMENT_STEP = {
 # After the supplier confirmed, capture is retried until it works (an operator is alerted meanwhile).
 CAPTURE_STEP = {
     "start_to_close_timeout": timedelta(seconds=30),
+    "heartbeat_timeout": HEARTBEAT,
     "retry_policy": RetryPolicy(
         initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=5), maximum_attempts=0
     ),
 }
 COMPENSATION_STEP = {
     "start_to_close_timeout": timedelta(seconds=60),
+    "heartbeat_timeout": HEARTBEAT,
     "retry_policy": RetryPolicy(
         initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=2), maximum_attempts=0,
         non_retryable_error_types=[NOT_CANCELLABLE],
