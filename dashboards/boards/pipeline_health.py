@@ -67,6 +67,19 @@ GROUP BY outcome
 ORDER BY outcome
 """
 
+# Written by the Dagster reconciliation (assets/reconciliation): one row per day and run; the newest counts.
+RECONCILIATION = """
+SELECT
+    toDateTime(day) AS time,
+    argMax(store_confirmed, checked_at) AS `store confirmed`,
+    argMax(mart_confirmed, checked_at) AS `marts confirmed`,
+    argMax(differing_bookings, checked_at) AS `bookings that differ`
+FROM revenue_reconciliation
+WHERE $__dateFilter(day)
+GROUP BY day
+ORDER BY time
+"""
+
 DEAD_LETTERS = """
 SELECT
     topic,
@@ -86,8 +99,8 @@ def board() -> DashboardSpec:
     return DashboardSpec(
         uid="ibe-pipeline-health",
         title="IBE / Pipeline health",
-        description="Stream sink lag and freshness per topic, event throughput, booking saga outcomes and "
-        "dead letters.",
+        description="Stream sink lag and freshness per topic, event throughput, booking saga outcomes, the daily "
+        "store-versus-marts reconciliation and dead letters.",
         tags=("ibe", "pipelines"),
         time_from="now-24h",
         refresh="30s",
@@ -141,6 +154,21 @@ def board() -> DashboardSpec:
                 SAGA_SHARE,
                 (text("outcome"), number("bookings")),
                 width=8,
+            ),
+            PanelSpec(
+                "Store versus marts, per day",
+                "timeseries",
+                RECONCILIATION,
+                (
+                    time(),
+                    number("store confirmed"),
+                    number("marts confirmed"),
+                    number("bookings that differ"),
+                ),
+                description="The daily reconciliation of the transactional store with the revenue marts "
+                "(Dagster asset revenue_reconciliation); any booking that differs fails its check.",
+                width=24,
+                main=True,
             ),
             PanelSpec(
                 "Dead letters",

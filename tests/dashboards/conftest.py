@@ -26,6 +26,8 @@ LOAD_COLUMNS = ["load_id", "dump_kind", "dump_date", "lines", "accepted", "delet
 QUARANTINE_COLUMNS = ["load_id", "dump_kind", "dump_date", "line_no", "hid", "reasons", "detail", "raw",
                       "quarantined_at"]  # fmt: skip
 DEAD_LETTER_COLUMNS = ["topic", "partition", "offset", "key", "value", "reason", "consumer", "received_at"]
+RECONCILIATION_COLUMNS = ["day", "store_confirmed", "store_cancelled", "mart_confirmed", "mart_cancelled",
+                          "differing_bookings", "checked_at"]  # fmt: skip
 REASONS = (["missing_name"], ["bad_coordinates", "missing_name"], ["bad_region"])
 
 
@@ -96,8 +98,18 @@ def seed_stream(
         ["search.events", 0, 9, "s_x", "{}", "unknown event type/version: None vNone", "sink",
          now - timedelta(hours=1)],
     ]  # fmt: skip
+    # What the daily reconciliation asset leaves: a clean day, then a day rebuilt after a difference.
+    days = [(now - timedelta(days=d)).date() for d in (2, 1)]
+    checks = [
+        [days[0], 120, 9, 120, 9, 0, now - timedelta(days=1)],
+        [days[1], 118, 12, 119, 12, 1, now - timedelta(hours=3)],
+        [days[1], 118, 12, 118, 12, 0, now - timedelta(hours=1)],
+    ]
     with warehouse.session() as client:
         client.insert(f"{warehouse.database}.stream_dead_letters", dead, column_names=DEAD_LETTER_COLUMNS)
+        client.insert(
+            f"{warehouse.database}.revenue_reconciliation", checks, column_names=RECONCILIATION_COLUMNS
+        )
     return events
 
 
