@@ -17,6 +17,11 @@ install:
 		echo "==> installing Grafana's schema package for the dashboard checks (npm)"; \
 		npm ci --prefix dashboards/schema-check --no-audit --no-fund --loglevel=error; \
 	fi
+	@if [ ! -d tests/deploy/crd-check/node_modules ] || \
+		[ tests/deploy/crd-check/package-lock.json -nt tests/deploy/crd-check/node_modules ]; then \
+		echo "==> installing the CRD schema models for the deploy checks (npm)"; \
+		npm ci --prefix tests/deploy/crd-check --no-audit --no-fund --loglevel=error; \
+	fi
 
 demo: install
 	$(BIN)/ibe demo
