@@ -1,8 +1,9 @@
 """The ClickHouse data source as dashboards see it: its reference and its query model.
 
 grafana-foundation-sdk has no builder for the ClickHouse plugin's queries, so `SqlQuery` is one,
-written to the plugin's query model (grafana/clickhouse-datasource `src/types/queryBuilder.ts`,
-`CHSqlQuery`): `editorType: "sql"`, `rawSql`, `format` (0 time series, 1 table) and `queryType`.
+written to the plugin's v4 query model (grafana/clickhouse-datasource `src/types/sql.ts`, `CHSqlQuery`):
+`pluginVersion`, `editorType: "sql"`, `rawSql`, `format` (sqlds: 0 time series, 1 table) and
+`queryType` ("timeseries" or "table").
 """
 
 from __future__ import annotations

@@ -32,15 +32,20 @@ ${Object.entries(PANEL_TYPES)
   .map(([name, [cfg]]) => `import type * as ${name} from "@grafana/schema/dist/esm/raw/composable/${name}/panelcfg/x/${cfg}_types.gen";`)
   .join("\n")}
 
-/** The ClickHouse plugin's raw SQL query (grafana-clickhouse-datasource CHSqlQuery). */
+/**
+ * The ClickHouse plugin's raw SQL query, as its v4 types declare it (grafana-clickhouse-datasource
+ * src/types/sql.ts, CHSqlQuery): `format` is sqlds' numeric result format (0 time series, 1 table,
+ * 2 logs, 3 traces, 4 multi).
+ */
 interface ClickHouseQuery extends DataQuery {
   datasource?: DataSourceRef & { type: "grafana-clickhouse-datasource" };
+  pluginVersion: string;
   editorType: "sql";
   rawSql: string;
   format: 0 | 1 | 2 | 3 | 4;
   queryType?: "table" | "timeseries" | "logs" | "traces";
-  pluginVersion?: string;
   meta?: { timezone?: string };
+  expand?: boolean;
 }
 
 /**
