@@ -34,7 +34,7 @@ ${Object.entries(PANEL_TYPES)
 
 /**
  * The ClickHouse plugin's raw SQL query, as its v4 types declare it (grafana-clickhouse-datasource
- * src/types/sql.ts, CHSqlQuery): `format` is sqlds' numeric result format (0 time series, 1 table,
+ * src/types/sql.ts, CHSqlQuery): format is sqlds' numeric result format (0 time series, 1 table,
  * 2 logs, 3 traces, 4 multi).
  */
 interface ClickHouseQuery extends DataQuery {
