@@ -10,8 +10,10 @@ Which failures are retried, per the contract (/work/shared/ratehawk-api.md):
 | finish status | 429 | `timeout`/`unknown`/5xx/network answer `processing`; final failures raise |
 | cancel | 429, and `timeout` once more | the rest |
 
-Every request first waits for the client-side limiter (`ratelimit.RateLimiter`), which starts from
-the limits of `GET overview/` and follows the `X-RateLimit-*` headers of each answer.
+Every request first waits for the client-side limiter (`ratelimit.RateLimiter`, or with
+`from_settings(..., shared_limits=True)` the Redis-backed `SharedRateLimiter` that all processes on
+one key share), which starts from the limits of `GET overview/` and follows the `X-RateLimit-*`
+headers of each answer.
 """
 
 from __future__ import annotations
@@ -55,7 +57,7 @@ from core.ratehawk.models import (
     SearchParams,
     SearchResults,
 )
-from core.ratehawk.ratelimit import RateLimiter, parse_reset
+from core.ratehawk.ratelimit import Limiter, RateLimiter, SharedRateLimiter, parse_reset
 
 if TYPE_CHECKING:
     from core.config import Settings
@@ -134,7 +136,7 @@ class RateHawkClient:
         *,
         timeout_s: float = 30.0,
         retry: RetryPolicy | None = None,
-        limiter: RateLimiter | None = None,
+        limiter: Limiter | None = None,
         load_published_limits: bool = True,
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Sleep = asyncio.sleep,
@@ -146,7 +148,8 @@ class RateHawkClient:
         self._auth = httpx.BasicAuth(str(key_id), api_key)
         self._timeout_s = timeout_s
         self.retry = retry or RetryPolicy()
-        self.limiter = limiter or RateLimiter(sleep=sleep)
+        self.limiter: Limiter = limiter or RateLimiter(sleep=sleep)
+        self._owns_limiter = limiter is None
         self._sleep = sleep
         self._limits_loaded = not load_published_limits
         self._limits_lock = asyncio.Lock()
@@ -160,13 +163,21 @@ class RateHawkClient:
         )
 
     @classmethod
-    def from_settings(cls, settings: Settings, **kwargs: Any) -> RateHawkClient:
-        return cls(
+    def from_settings(
+        cls, settings: Settings, *, shared_limits: bool = False, **kwargs: Any
+    ) -> RateHawkClient:
+        """A client for the configured API. `shared_limits` paces through Redis (`settings.redis_target`)
+        so that every process using this key shares its budget."""
+        client = cls(
             settings.ratehawk_url,
             settings.ratehawk_key_id,
             settings.ratehawk_api_key.get_secret_value(),
             **kwargs,
         )
+        if shared_limits and "limiter" not in kwargs:
+            namespace = f"{settings.deployment}:ratehawk:{settings.ratehawk_key_id}"
+            client.limiter = SharedRateLimiter.from_url(settings.redis_target, namespace)
+        return client
 
     async def __aenter__(self) -> RateHawkClient:
         return self
@@ -176,22 +187,23 @@ class RateHawkClient:
 
     async def aclose(self) -> None:
         await self._http.aclose()
+        if self._owns_limiter:
+            await self.limiter.aclose()
 
     # -- transport -----------------------------------------------------------------------------
     async def _ensure_limits(self) -> None:
         if self._limits_loaded:
             return
-        async with self._limits_lock:
+        async with self._limits_lock:  # every other first caller waits here until the limits are in
             if self._limits_loaded:
                 return
-            self._limits_loaded = True
             try:
                 await self.overview()
             except AuthenticationError:
-                self._limits_loaded = False
                 raise
             except RateHawkError as exc:
                 log.warning("ratehawk: published limits unavailable (%s); using the contract's", exc)
+            self._limits_loaded = True
 
     async def _send(
         self, method: str, endpoint: str, body: Mapping[str, Any] | None, params: Mapping[str, str] | None
@@ -208,7 +220,7 @@ class RateHawkClient:
         except httpx.TransportError as exc:
             raise TransientError("network", endpoint=endpoint, message=repr(exc)) from exc
         self.stats.statuses[response.status_code] += 1
-        self.limiter.observe(endpoint, response.headers)
+        await self.limiter.observe(endpoint, response.headers)
         payload: dict[str, Any] | None = None
         if response.headers.get("content-type", "").startswith("application/json"):
             try:
@@ -232,9 +244,6 @@ class RateHawkClient:
                 self.stats.rate_limited += 1
             hint = response.headers.get("retry-after") or response.headers.get("x-ratelimit-reset")
             retry_after = parse_reset(hint) if hint else None
-            if slug == "endpoint_exceeded_limit":
-                # Hold the endpoint until the server's reset; every caller's acquire() waits for it.
-                self.limiter.block(endpoint, retry_after if retry_after is not None else self.retry.delay(2))
         return make_error(
             str(slug), endpoint=endpoint, http_status=status, debug=debug, retry_after=retry_after
         )
@@ -265,6 +274,10 @@ class RateHawkClient:
                     )
                 raise self._error_of(endpoint, response, payload)
             except RateHawkError as exc:
+                if isinstance(exc, RateLimitedError) and exc.slug == "endpoint_exceeded_limit":
+                    # Hold the endpoint until the server's reset; every caller's acquire() waits for it.
+                    pause = exc.retry_after if exc.retry_after is not None else self.retry.delay(2)
+                    await self.limiter.block(endpoint, pause)
                 if attempt >= self.retry.max_attempts or not retry_if(exc, attempt):
                     raise
                 self.stats.retries += 1

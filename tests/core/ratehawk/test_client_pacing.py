@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -125,3 +126,30 @@ async def test_a_long_run_paced_by_the_client_sees_no_429():
             await client.hotel_page(_params(), 8473727)
     assert client.stats.rate_limited == 0
     assert len(sent) == 20
+
+
+async def test_concurrent_first_calls_all_wait_for_the_published_limits():
+    time = FakeTime()
+    sent: list[float] = []
+    api = FakeRateHawk(
+        overview=[
+            {
+                "endpoint": "api/b2b/v3/search/hp/",
+                "is_limited": True,
+                "requests_number": 2,
+                "seconds_number": 60,
+            }
+        ]
+    )
+    api.route("search/hp/", lambda request, body: sent.append(time.now) or envelope({"hotels": []}))
+
+    async def slow_overview(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/overview/"):
+            await asyncio.sleep(0.01)  # the other first callers run meanwhile
+        return api(request)
+
+    async with make_client(api, time) as client:
+        client._http._transport = httpx.MockTransport(slow_overview)
+        await asyncio.gather(*(client.hotel_page(_params(), 8473727) for _ in range(4)))
+    assert api.counts["overview/"] == 1
+    assert sent[:2] == [sent[0]] * 2 and sent[2] >= sent[0] + 60.0
