@@ -423,6 +423,14 @@ class BookingActivities:
         def step(tr: Transaction) -> None:
             b = records.get_booking(tr, booking_id)
             if b.hold_id:
+                hold = inventory.get_hold(tr, b.hold_id)
+                if hold is not None and hold.state == "released":
+                    # The hold expired while the saga waited: the supplier confirmed, so take the
+                    # rooms again; if the allotment was sold meanwhile, the overbooking is logged.
+                    try:
+                        inventory.hold(tr, b.hold_id, b.hid, b.room, b.nights, b.room_count, utcnow())
+                    except inventory.SoldOut as exc:
+                        log.error("OPERATOR ALERT booking %s confirmed beyond its allotment: %s", b.id, exc)
                 inventory.consume(tr, b.hold_id)
             records.transition(tr, booking_id, S.CONFIRMED, "booking confirmed")
 

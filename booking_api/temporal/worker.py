@@ -62,8 +62,29 @@ async def booking_worker(
         store.close()
 
 
+async def expire_holds_forever(settings: Settings, every_s: float = 30.0) -> None:
+    """Release inventory holds whose expiry passed (bookings abandoned before their saga ran)."""
+    from core.booking.inventory import expire_holds
+    from core.domain.booking import utcnow
+    from core.kv import open_store
+
+    with open_store(settings) as store:
+        while True:
+            try:
+                released = await asyncio.to_thread(expire_holds, store, utcnow())
+                if released:
+                    log.info("released %d expired inventory hold(s)", len(released))
+            except Exception:
+                log.exception("expiring inventory holds failed; trying again later")
+            await asyncio.sleep(every_s)
+
+
 async def run_worker(settings: Settings, task_queue: str, stop: asyncio.Event | None = None) -> None:
-    """Run until `stop` is set (or forever)."""
+    """Run until `stop` is set (or forever), with the hold-expiry sweep beside the worker."""
     async with booking_worker(settings, task_queue):
         log.info("booking worker polling %s on %s", task_queue, settings.temporal_target)
-        await (stop or asyncio.Event()).wait()
+        sweeper = asyncio.create_task(expire_holds_forever(settings))
+        try:
+            await (stop or asyncio.Event()).wait()
+        finally:
+            sweeper.cancel()

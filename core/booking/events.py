@@ -44,12 +44,14 @@ def _money(amount: Decimal, currency: str) -> Money:
 
 def booking_event(tr: Transaction, booking: Booking, kind: str) -> Event | None:
     """Write the event of a booking state change (`booking.<state>`), if that state has one."""
-    common = {"aggregate_id": booking.id, "hotel_id": str(booking.hid), "partner_id": booking.partner_id}
+    bid, hotel, partner = booking.id, str(booking.hid), booking.partner_id
     price = _money(booking.price.amount, booking.price.currency)
     event: Event | None
     if kind == "booking.received":
         event = BookingCreated(
-            **common,
+            aggregate_id=bid,
+            hotel_id=hotel,
+            partner_id=partner,
             amount=price,
             checkin=booking.checkin,
             checkout=booking.checkout,
@@ -57,14 +59,27 @@ def booking_event(tr: Transaction, booking: Booking, kind: str) -> Event | None:
             user_id=booking.user_id,
         )
     elif kind == "booking.supplier_confirmed":
-        event = BookingSupplierConfirmed(**common, partner_order_id=booking.supplier.partner_order_id or "")
+        event = BookingSupplierConfirmed(
+            aggregate_id=bid,
+            hotel_id=hotel,
+            partner_id=partner,
+            partner_order_id=booking.supplier.partner_order_id or "",
+        )
     elif kind == "booking.confirmed":
-        event = BookingConfirmed(**common, amount=price)
+        event = BookingConfirmed(aggregate_id=bid, hotel_id=hotel, partner_id=partner, amount=price)
     elif kind == "booking.failed":
-        event = BookingFailed(**common, reason=booking.failure or "failed")
+        event = BookingFailed(
+            aggregate_id=bid, hotel_id=hotel, partner_id=partner, reason=booking.failure or "failed"
+        )
     elif kind == "booking.cancelled":
         refund = booking.cancel.refund if booking.cancel else Decimal("0")
-        event = BookingCancelled(**common, refund=_money(refund, booking.price.currency), reason="guest")
+        event = BookingCancelled(
+            aggregate_id=bid,
+            hotel_id=hotel,
+            partner_id=partner,
+            refund=_money(refund, booking.price.currency),
+            reason="guest",
+        )
     else:
         return None
     append_event(tr, event)
