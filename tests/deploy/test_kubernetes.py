@@ -428,6 +428,16 @@ def test_second_region_reads_locally_and_sends_writes_to_the_primary():
         0
     ]
     assert replica["clusters"][0]["name"] == primary_cluster["name"]  # same Keeper paths: same tables
+    # Each region's FoundationDB accepts the other region's FDB processes (by pod range, across clusters).
+    peers = [
+        {
+            rule["from"][0]["ipBlock"]["cidr"]
+            for rule in by_name(docs, "NetworkPolicy")["foundationdb-clients"]["spec"]["ingress"]
+            if "ipBlock" in rule["from"][0]
+        }
+        for docs in (primary, second)
+    ]
+    assert all(len(p) == 1 for p in peers) and peers[0] != peers[1]
     writes = by_name(second, "VirtualService")["api"]["spec"]["http"][0]
     assert [r["destination"]["subset"] for r in writes["route"]] == ["region-a"]
 
