@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import logging
 import time
 import uuid
 from collections import deque
@@ -24,6 +25,10 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
+
+from redis.exceptions import RedisError
+
+log = logging.getLogger(__name__)
 
 API_PREFIX = "api/b2b/v3/"
 DAY = 86_400.0
@@ -314,6 +319,15 @@ class SharedRateLimiter(_LimitTable):
         self._redis = redis
         self._namespace = namespace
         self._owns_redis = owns_redis
+        self._local = RateLimiter(
+            limits,
+            default=default,
+            margin=margin,
+            min_margin_s=min_margin_s,
+            reset_slack_s=reset_slack_s,
+            sleep=sleep,
+        )
+        self.degraded = False  # True once Redis failed and the process paced alone
         self._acquire = redis.register_script(_ACQUIRE)
         self._observe = redis.register_script(_OBSERVE)
         self._block = redis.register_script(_BLOCK)
@@ -338,7 +352,11 @@ class SharedRateLimiter(_LimitTable):
                 int(self._margin_for(limit) * 1000),
                 uuid.uuid4().hex,
             ]
-            wait_ms = int(await self._acquire(keys=[log_key, block_key], args=args))
+            try:
+                wait_ms = int(await self._acquire(keys=[log_key, block_key], args=args))
+            except (OSError, RedisError) as exc:
+                await self._fallback(endpoint, exc).acquire(endpoint)
+                return
             if wait_ms <= 0:
                 return
             await self._wait(wait_ms / 1000)
@@ -350,15 +368,31 @@ class SharedRateLimiter(_LimitTable):
         log_key, _ = self._keys(endpoint)
         delay_ms = -1 if delay is None else int(delay * 1000)
         args = [limit.requests, int(limit.seconds * 1000), remaining, delay_ms, f"server-{uuid.uuid4().hex}-"]
-        missing = int(await self._observe(keys=[log_key], args=args))
+        try:
+            missing = int(await self._observe(keys=[log_key], args=args))
+        except (OSError, RedisError) as exc:
+            await self._fallback(endpoint, exc).observe(endpoint, headers)
+            return
         if remaining <= 0 and missing > 0:
             await self.block(endpoint, limit.seconds if delay is None else delay)
 
     async def block(self, endpoint: str, seconds: float) -> None:
         _, block_key = self._keys(endpoint)
         seconds = min(max(seconds, 0.0), self.limit_for(endpoint).seconds + 1.0)
-        if seconds > 0:
+        if seconds <= 0:
+            return
+        try:
             await self._block(keys=[block_key], args=[max(1, int(seconds * 1000))])
+        except (OSError, RedisError) as exc:
+            await self._fallback(endpoint, exc).block(endpoint, seconds)
+
+    def _fallback(self, endpoint: str, exc: BaseException) -> RateLimiter:
+        """Pacing in this process while Redis is unreachable: calls go on, at the same limits."""
+        if not self.degraded:
+            log.warning("ratehawk: shared rate limits unavailable (%r); pacing in this process only", exc)
+        self.degraded = True
+        self._local.set_limit(endpoint, self.limit_for(endpoint))
+        return self._local
 
     async def aclose(self) -> None:
         if self._owns_redis:

@@ -102,3 +102,18 @@ def test_from_settings_opts_into_the_shared_limiter(redis_server: str, tmp_path:
     assert isinstance(client.limiter, SharedRateLimiter)
     assert client.limiter._keys("search/hp/")[0] == "ibe:ratehawk:4242:search/hp/:log"
     asyncio.run(client.aclose())
+
+
+async def test_without_redis_the_process_paces_alone():
+    limiter = SharedRateLimiter.from_url(
+        f"redis://127.0.0.1:{free_port()}/0", "test:down", limits={"search/hp/": Limit(2, 0.5)}
+    )
+    try:
+        started = time.monotonic()
+        for _ in range(3):
+            await limiter.acquire("search/hp/")
+        await limiter.observe("search/hp/", {"x-ratelimit-remaining": "1"})
+        await limiter.block("search/hp/", 0.01)
+    finally:
+        await limiter.aclose()
+    assert limiter.degraded and time.monotonic() - started >= 0.5
