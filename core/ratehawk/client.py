@@ -519,6 +519,7 @@ class RateHawkClient:
         max_attempts: int = 8,
         chunk_size: int = 1 << 20,
         verify_zstd: bool = False,
+        progress: Callable[[int, int | None], None] | None = None,
     ) -> DownloadedDump:
         """Stream `url` to `dest` without holding it in memory.
 
@@ -527,6 +528,7 @@ class RateHawkClient:
         The SHA-256 of the finished file is checked against `expected_sha256` or the server's
         digest header (`X-Checksum-Sha256`, `Repr-Digest`, `Digest`) when there is one; the size
         is checked against the server's. `verify_zstd` also decodes the file once to prove it whole.
+        `progress(bytes_on_disk, total_or_None)` is called as chunks arrive.
         """
         dest = Path(dest)
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -545,7 +547,7 @@ class RateHawkClient:
                 if validator:
                     headers["If-Range"] = validator
             try:
-                result = await self._fetch_into(url, part, meta_path, offset, headers, chunk_size)
+                result = await self._fetch_into(url, part, meta_path, offset, headers, chunk_size, progress)
             except _LinkExpired as exc:
                 last_error = exc.error
                 if refresh_url is None:
@@ -587,6 +589,7 @@ class RateHawkClient:
         offset: int,
         headers: dict[str, str],
         chunk_size: int,
+        progress: Callable[[int, int | None], None] | None = None,
     ) -> tuple[int, int, int | None, str | None]:
         auth = self._auth if _same_origin(url, self.base_url) else None
         request = self._http.build_request("GET", url, headers=headers)
@@ -635,6 +638,8 @@ class RateHawkClient:
                 async for chunk in response.aiter_raw():
                     sink.write(chunk)
                     size += len(chunk)
+                    if progress is not None:
+                        progress(size, total)
             return offset, size, total, meta.get("sha256") or _server_sha256(response.headers, {})
         finally:
             await response.aclose()

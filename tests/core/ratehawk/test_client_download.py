@@ -91,9 +91,13 @@ async def test_interrupted_download_resumes_with_range_and_checks_sha256(tmp_pat
     server = FileServer(content)
     server.cut_after = [1_000_000, 700_000]
     dest = tmp_path / "dump.jsonl.zst"
+    seen: list[tuple[int, int | None]] = []
     async with _client(server) as client:
-        result = await client.download(DUMP_URL, dest, chunk_size=64 * 1024)
+        result = await client.download(
+            DUMP_URL, dest, chunk_size=64 * 1024, progress=lambda done, total: seen.append((done, total))
+        )
     assert dest.read_bytes() == content
+    assert seen[-1] == (len(content), len(content)) and all(t == len(content) for _, t in seen)
     assert result.sha256 == hashlib.sha256(content).hexdigest() and result.attempts == 3
     assert result.resumed_from == 1_700_000
     ranges = [r.headers.get("range") for r in server.requests]
