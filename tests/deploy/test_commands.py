@@ -142,3 +142,23 @@ def test_api_probes_and_scrape_path_are_routes_of_the_api():
                 ]
                 assert set(probes) <= routes, probes
                 assert template["metadata"]["annotations"]["prometheus.io/path"] in routes
+
+
+def test_code_server_loads_the_definitions_that_the_local_workspace_loads():
+    """The deployed code server serves the same code location as `dagster dev -w workspace.yaml`."""
+    import importlib.util
+
+    (local,) = [
+        e["python_module"]
+        for e in yaml.safe_load((DEPLOY.parent / "workspace.yaml").read_text())["load_from"]
+    ]
+    servers = [argv for argv in COMMANDS.values() if argv[:3] == ("dagster", "code-server", "start")]
+    assert servers
+    for argv in servers:
+        params = parse(_dagster(), list(argv[1:])).params
+        assert params["module_name"] == local["module_name"]
+        assert params["attribute"] == local["attribute"]
+        assert params["location_name"] == local["location_name"]
+    assert importlib.util.find_spec(local["module_name"]) is not None
+    deployed = yaml.safe_load((DEPLOY / "dagster" / "workspace.yaml").read_text())["load_from"]
+    assert [e["grpc_server"]["location_name"] for e in deployed] == [local["location_name"]]
