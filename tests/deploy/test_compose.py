@@ -84,6 +84,9 @@ def test_platform_processes_select_every_real_engine(compose, monkeypatch):
             settings.temporal_address.rsplit(":", 1)[0],
             urlsplit(settings.redis_url).hostname,
             urlsplit(settings.clickhouse_url).hostname,
+            # With no supplier configured in the shell, the simulators' services (profile `simulators`).
+            urlsplit(settings.ratehawk_url).hostname,
+            urlsplit(settings.payments_url).hostname,
         }
         assert hosts <= set(services), (
             f"{name} points at hosts that are not services: {hosts - set(services)}"
