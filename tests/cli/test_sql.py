@@ -56,7 +56,11 @@ def test_query_from_a_file_with_a_trailing_semicolon(seeded: Warehouse, tmp_path
     query.write_text("-- revenue per day\nSELECT day, count() AS n FROM sales GROUP BY day ORDER BY day;\n")
     result = ibe("--file", str(query), "--format", "csv")
     assert result.exit_code == 0, result.output
-    assert list(csv.reader(io.StringIO(result.stdout))) == [["day", "n"], ["2026-11-01", "2"], ["2026-11-02", "1"]]
+    assert list(csv.reader(io.StringIO(result.stdout))) == [
+        ["day", "n"],
+        ["2026-11-01", "2"],
+        ["2026-11-02", "1"],
+    ]
 
 
 def test_csv_to_a_file_keeps_exact_decimals(seeded: Warehouse, tmp_path: Path) -> None:
