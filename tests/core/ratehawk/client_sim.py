@@ -38,6 +38,10 @@ class SimClient:
     clock: WallClock
 
     @property
+    def transport(self) -> httpx.ASGITransport:
+        return httpx.ASGITransport(self.app)
+
+    @property
     def state(self) -> Any:
         return self.app.state.simulator.state
 

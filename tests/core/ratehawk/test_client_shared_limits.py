@@ -46,7 +46,7 @@ async def test_two_processes_share_one_budget(redis_server: str):
     async with simulated(limits={"search/multicomplete/": (5, 1)}) as sim:
         other = RateHawkClient(
             "http://ratehawk-sim.test", "1000", "00000000-0000-4000-8000-000000000000",
-            transport=sim.client._http._transport,
+            transport=sim.transport,
         )  # fmt: skip
         clients = [sim.client, other]
         for client in clients:
@@ -66,7 +66,7 @@ async def test_separate_local_limiters_on_one_key_overrun_it():
     async with simulated(limits={"search/multicomplete/": (5, 1)}) as sim:
         other = RateHawkClient(
             "http://ratehawk-sim.test", "1000", "00000000-0000-4000-8000-000000000000",
-            transport=sim.client._http._transport,
+            transport=sim.transport,
         )  # fmt: skip
         await asyncio.gather(*([sim.client, other][i % 2].multicomplete("ber") for i in range(10)))
         await other.aclose()
