@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -134,7 +135,7 @@ def sql(
     console.print(f"wrote {out} ({fmt.value}, {len(payload):,} bytes)", highlight=False)
 
 
-def _print_table(columns: list[str], rows: list, max_rows: int, out: Path | None) -> None:  # type: ignore[type-arg]
+def _print_table(columns: list[str], rows: Sequence[Sequence[Any]], max_rows: int, out: Path | None) -> None:
     from rich.console import Console
     from rich.table import Table
 

@@ -141,8 +141,9 @@ _SCHEMA_DROPPED: dict[str, tuple[str, ...]] = {}
 _VARIABLE_DROPPED = ("id", "auto", "auto_min", "auto_count")
 
 
-def _panel(spec: PanelSpec):  # type: ignore[no-untyped-def]  # one of the SDK's panel builders
+def _panel(spec: PanelSpec) -> Any:  # one of the SDK's panel builders, which share no base type
     query = SqlQuery(spec.sql, spec.format)
+    builder: Any
     if spec.viz == "timeseries":
         builder = timeseries.Panel().legend(_legend()).tooltip(_tooltip()).fill_opacity(10).line_width(1)
     elif spec.viz == "stat":

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from core.domain.booking import Booking, BookingState
@@ -56,7 +56,7 @@ class Difference:
 def expected_from_booking(booking: Booking, day: date) -> list[Entry]:
     """The revenue events the marts should hold for this booking on `day`."""
     found = []
-    first_at = {}
+    first_at: dict[BookingState, datetime] = {}
     for entry in booking.history:
         first_at.setdefault(entry.state, entry.at)
     confirmed_at = first_at.get(BookingState.CONFIRMED)

@@ -25,7 +25,7 @@ def bar_chart_markdown(
     try:
         bottom = [0.0] * len(days)
         for name, values in series.items():
-            ax.bar(days, values, bottom=bottom, label=name, width=0.8)
+            ax.bar(days, values, bottom=bottom, label=name, width=0.8)  # type: ignore[arg-type]
             bottom = [b + v for b, v in zip(bottom, values, strict=True)]
         ax.set_title(title, fontsize=10)
         ax.set_ylabel(ylabel, fontsize=8)

@@ -63,7 +63,8 @@ def draw(panel: PanelSpec, result: PanelResult, path: Path) -> Path | None:
         if panel.viz == "timeseries":
             times, series = _series(result)
             for name, points in series.items():
-                ax.plot(times, points, label=name, linewidth=1.4, marker="o" if len(times) < 3 else None)
+                marker = "o" if len(times) < 3 else None
+                ax.plot(times, points, label=name, linewidth=1.4, marker=marker)  # type: ignore[arg-type]
             if len(series) > 1:
                 ax.legend(fontsize=8, loc="best", ncols=min(len(series), 4))
             fig.autofmt_xdate()
