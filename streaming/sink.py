@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from aiokafka.errors import CommitFailedError, IllegalStateError
+
 from core.domain.events import TOPICS, Event, InvalidEvent, decode_event
 from core.warehouse import Warehouse
 from streaming.facts import DEAD_LETTER_COLUMNS, FACT_COLUMNS, FxRates, NoFxRate, fact_row
@@ -41,6 +43,7 @@ class SinkStats:
     inserted: int = 0
     duplicates: int = 0
     dead_letters: int = 0
+    uncommitted: int = 0
     freshness_ms: list[float] = field(default_factory=list)
 
 
@@ -148,7 +151,14 @@ class Sink:
             await self._producer.send(self.prefix + DEAD_LETTER, value=value, key=key, headers=headers)
         if batch.dead_raw:
             await self._producer.flush()
-        await self._consumer.commit({tp: msgs[-1].offset + 1 for tp, msgs in records.items()})
+        offsets = {tp: msgs[-1].offset + 1 for tp, msgs in records.items()}
+        try:
+            await self._consumer.commit(offsets)
+        except (CommitFailedError, IllegalStateError) as exc:
+            # A rebalance took these partitions away while the batch was written: the new owner gets the
+            # batch again from the last committed offset and drops it by event id. Nothing is lost.
+            log.info("sink: offsets not committed after a rebalance (%s); the batch will be redelivered", exc)
+            self.stats.uncommitted += 1
         self.stats.batches += 1
         self._observe(batch, records)
         return sum(len(m) for m in records.values())
