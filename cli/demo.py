@@ -38,8 +38,15 @@ def demo(
     except (StoreError, WarehouseError) as exc:
         fail(str(exc))
 
+    step("3. Booking through the API and the sagas: a happy booking, a supplier failure, a cancellation")
+    import asyncio
+
+    from booking_api.demo import booking_demo
+
+    asyncio.run(booking_demo(settings, lambda line: console.print(f"   {line}", highlight=False)))
+
     if not keep_running:
-        step("3. Stopping the embedded stack")
+        step("4. Stopping the embedded stack")
         down(settings)
 
     console.print(f"\n[bold green]Demo finished in {time.perf_counter() - started:.0f} s.[/] Where to look:")
