@@ -43,7 +43,7 @@ def demo(
 
     from booking_api.demo import booking_demo
 
-    asyncio.run(booking_demo(settings, lambda line: console.print(f"   {line}", highlight=False)))
+    asyncio.run(booking_demo(settings, lambda line: console.print(f"   {line}", highlight=False, soft_wrap=True)))
 
     if not keep_running:
         step("4. Stopping the embedded stack")
