@@ -23,7 +23,7 @@ from pathlib import Path
 from core import outbox
 from core.config import Settings
 from core.domain.events import encode_event
-from core.kv import Store, open_store
+from core.kv import Store, Transaction, open_store
 from core.stack import binaries, probes
 from core.warehouse import Warehouse, migrate
 from streaming.relay import Relay
@@ -98,11 +98,19 @@ async def _raw_kafka(bootstrap: str, messages: list[tuple[bytes, bytes]]) -> tup
     return len(messages) / produce_s, len(messages) / total_s
 
 
+def _append(store: Store, events: list) -> None:
+    def write(tr: Transaction) -> None:
+        for event in events:
+            outbox.append_event(tr, event, headers=[])
+
+    store.run(write)
+
+
 def _fill_outbox(store: Store, events: list, per_tx: int = 1000) -> float:
     started = time.perf_counter()
     for i in range(0, len(events), per_tx):
         chunk = events[i : i + per_tx]
-        store.run(lambda tr, c=chunk: [outbox.append_event(tr, e, headers=[]) for e in c])
+        _append(store, chunk)
     return len(events) / (time.perf_counter() - started)
 
 
@@ -209,7 +217,7 @@ def _paced(settings: Settings, store: Store, warehouse: Warehouse, events: list,
         started = time.perf_counter()
         for i in range(0, len(events), per_tick):
             chunk = events[i : i + per_tick]
-            store.run(lambda tr, c=chunk: [outbox.append_event(tr, e, headers=[]) for e in c])
+            _append(store, chunk)
             delay = started + (i + per_tick) / rate - time.perf_counter()
             if delay > 0:
                 time.sleep(delay)

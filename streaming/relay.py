@@ -64,7 +64,7 @@ class Relay:
         self.retention = retention
         self.purge_every_s = purge_every_s
         self.stats = RelayStats()
-        self._producer: object | None = None
+        self._producer: Any = None
         self._hw: dict[tuple[str, int], int] = {}
         self._probe: Any = None
 
@@ -88,7 +88,7 @@ class Relay:
             await self._probe.stop()
             self._probe = None
         if self._producer is not None:
-            await self._producer.stop()  # type: ignore[attr-defined]
+            await self._producer.stop()
             self._producer = None
 
     async def run(self, stop: asyncio.Event) -> None:

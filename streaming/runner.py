@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 
 async def run_process(
-    main: Callable[[asyncio.Event], Awaitable[None]],
+    main: Callable[[asyncio.Event], Coroutine[Any, Any, None]],
     *,
     idle: Callable[[], float] | None = None,
     until_idle_s: float | None = None,

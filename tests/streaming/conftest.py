@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -89,7 +89,7 @@ def fact_count(warehouse: Any) -> int:
 
 
 async def run_until(
-    tasks: list[Callable[[asyncio.Event], Awaitable[None]]],
+    tasks: list[Callable[[asyncio.Event], Coroutine[Any, Any, None]]],
     done: Callable[[], bool],
     timeout_s: float = 30.0,
     poll_s: float = 0.2,

@@ -58,7 +58,7 @@ def test_ten_thousand_events_reach_the_marts_exactly(stream_env: StreamEnv) -> N
     assert [(h, v) for h, v, _, _ in top] == best
     assert all(cur == "EUR" for *_, cur in top)
 
-    counts = defaultdict(int)
+    counts: dict[str, int] = defaultdict(int)
     for e in events:
         counts[e.type] += 1
     assert marts.funnel(env.warehouse, today)["confirmed"] == sum(

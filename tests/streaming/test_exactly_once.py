@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 
 import pytest
@@ -123,7 +123,7 @@ def test_same_events_published_twice(stream_env: StreamEnv) -> None:
 
 
 @pytest.fixture
-def own_broker() -> Iterator[tuple[str, callable]]:
+def own_broker() -> Iterator[tuple[str, Callable[[], None]]]:
     """A Tansu broker of this test's own on a free port, and a function that restarts it (empty)."""
     port = free_port()
     url = f"tcp://127.0.0.1:{port}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Iterator
+from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import orjson
@@ -64,7 +65,7 @@ def receiver_port() -> Iterator[int]:
 def _events(partner: str) -> list:
     return [
         BookingCreated(aggregate_id="bk_w1", hotel_id="h", partner_id=partner, amount=Money.of("80.00", "EUR"),
-                       checkin="2027-02-01", checkout="2027-02-03"),
+                       checkin=date(2027, 2, 1), checkout=date(2027, 2, 3)),
         BookingConfirmed(aggregate_id="bk_w1", hotel_id="h", partner_id=partner, amount=Money.of("80.00", "EUR")),
         BookingConfirmed(aggregate_id="bk_other", hotel_id="h", partner_id="someone_else",
                          amount=Money.of("1.00", "EUR")),
