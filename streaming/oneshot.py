@@ -36,15 +36,20 @@ def drain(
     from core.kv import open_store
     from core.warehouse import Warehouse, migrate
     from streaming.relay import Relay
-    from streaming.sink import Sink
+    from streaming.sink import SINK_GROUP, Sink
 
     warehouse = Warehouse(settings)
     migrate(warehouse)
     store = open_store(settings)
     bootstrap = settings.kafka_bootstrap_servers
-    group = {"group_id": group_id} if group_id else {}
     relay = Relay(store, bootstrap, topic_prefix=topic_prefix)
-    sink = Sink(warehouse, bootstrap, topic_prefix=topic_prefix, session_timeout_ms=6000, **group)
+    sink = Sink(
+        warehouse,
+        bootstrap,
+        topic_prefix=topic_prefix,
+        session_timeout_ms=6000,
+        group_id=group_id or SINK_GROUP,
+    )
 
     async def main() -> float:
         stop = asyncio.Event()
