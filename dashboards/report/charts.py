@@ -86,6 +86,12 @@ def draw(panel: PanelSpec, result: PanelResult, path: Path) -> Path | None:
             ax.axis("equal")
         ax.set_title(panel.title, fontsize=11, loc="left")
         if panel.viz != "piechart":
+            from matplotlib.ticker import FuncFormatter
+
+            plain = FuncFormatter(
+                lambda x, _: f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.2f}".rstrip("0").rstrip(".")
+            )
+            (ax.xaxis if panel.viz == "barchart" else ax.yaxis).set_major_formatter(plain)
             label = unit_label(panel.unit)
             if label:
                 (ax.set_xlabel if panel.viz == "barchart" else ax.set_ylabel)(label, fontsize=8)
