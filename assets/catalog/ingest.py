@@ -16,7 +16,7 @@ from dagster import (
 
 from assets.catalog.metadata import bars, table
 from assets.catalog.partitions import CATALOG_PARTITIONS, GROUP, partition_of
-from core.catalog.staging import stage_dump, stage_regions
+from core.catalog.stager import stage_dump, stage_regions
 
 LINES_RECONCILE = "lines_reconcile"
 QUARANTINE_SHARE_WARN = "quarantine_share_warn"

@@ -20,7 +20,8 @@ from assets.catalog.ingest import validated_hotels
 from assets.catalog.partitions import CATALOG_PARTITIONS, FULL, GROUP, partition_of
 from core.catalog.dumpfile import iter_lines
 from core.catalog.serving import ServingLoad, ServingRow, get_raw_hotels, last_full_load
-from core.catalog.staging import content_hash, iter_row_groups
+from core.catalog.stager import iter_row_groups
+from core.catalog.staging import content_hash
 
 STORE_RECONCILES = "store_reconciles"
 CATALOG_FRESHNESS = "catalog_freshness"

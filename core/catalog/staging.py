@@ -13,18 +13,16 @@ size whatever the dump size, and readers stream it back row group by row group.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
 import polars as pl
 import pyarrow as pa
-import pyarrow.parquet as pq
 import xxhash
 
-from core.catalog.dumpfile import LineBatch, iter_batches, iter_lines
+from core.catalog.dumpfile import LineBatch
 
 # Problems of shape found while parsing (value rules live in quality/).
 INVALID_JSON = "invalid_json"
@@ -147,10 +145,12 @@ class _Columns:
         self.cols: dict[str, dict[str, list[Any]]] = {
             table: {name: [] for name in schema} for table, schema in TABLES.items()
         }
+        self.problems: Counter[str] = Counter()
+        self.raw_bytes = 0
 
-    def frame(self, table: str) -> pl.DataFrame:
+    def arrow(self, table: str) -> pa.Table:
         # pyarrow builds nested columns from Python lists far faster than Polars' constructor.
-        return pl.from_arrow(pa.table(self.cols[table], schema=_ARROW[table]))  # type: ignore[return-value]
+        return pa.table(self.cols[table], schema=_ARROW[table])
 
 
 def _type_problems(rec: dict[str, Any]) -> list[str]:
@@ -235,7 +235,9 @@ def _stage_line(c: _Columns, line_no: int, raw: bytes) -> None:
     h["extra"].append(orjson.dumps(extra).decode() if extra else None)
     h["content_hash"].append(content_hash(raw))
     h["raw_bytes"].append(len(raw))
+    c.raw_bytes += len(raw)
     if problems:
+        c.problems.update(p.split(":", 1)[0] for p in problems)
         return  # child rows only for well-formed lines
     _stage_children(c, line_no, hid, room_groups, amenity_groups, images, _list(get("description_struct")))
 
@@ -316,121 +318,24 @@ def _images(
     im["category_slug"].extend([_str(d.get("category_slug")) for d in dicts])
 
 
-def stage_batch(batch: LineBatch) -> dict[str, pl.DataFrame]:
-    """Typed frames of one batch of dump lines (one `hotels` row per line, children of good lines)."""
+@dataclass
+class StagedBatch:
+    """One batch of dump lines as Arrow tables, with its line count, raw size and shape problems."""
+
+    tables: dict[str, pa.Table]
+    lines: int
+    raw_bytes: int
+    problems: Counter[str]
+
+
+def stage_lines(batch: LineBatch) -> StagedBatch:
+    """Typed tables of one batch of dump lines (one `hotels` row per line, children of good lines)."""
     c = _Columns()
     for line_no, raw in batch.numbered():
         _stage_line(c, line_no, raw)
-    return {table: c.frame(table) for table in TABLES}
+    return StagedBatch({t: c.arrow(t) for t in TABLES}, len(batch.lines), c.raw_bytes, c.problems)
 
 
-class ParquetTableWriter:
-    """One Parquet file per table, one row group per batch, opened lazily."""
-
-    def __init__(self, folder: Path, schemas: dict[str, dict[str, pl.DataType]]) -> None:
-        self.folder = folder
-        self.schemas = schemas
-        self._writers: dict[str, pq.ParquetWriter] = {}
-        self.rows: dict[str, int] = dict.fromkeys(schemas, 0)
-        folder.mkdir(parents=True, exist_ok=True)
-
-    def path(self, table: str) -> Path:
-        return self.folder / f"{table}.parquet"
-
-    def write(self, table: str, frame: pl.DataFrame) -> None:
-        arrow = frame.to_arrow()
-        writer = self._writers.get(table)
-        if writer is None:
-            writer = self._writers[table] = pq.ParquetWriter(
-                self.path(table), arrow.schema, compression="zstd", compression_level=1
-            )
-        writer.write_table(arrow)
-        self.rows[table] += frame.height
-
-    def close(self) -> None:
-        for table, schema in self.schemas.items():
-            if table not in self._writers:  # an empty table still gets its file, with its schema
-                self.write(table, pl.DataFrame(schema=schema))
-        for writer in self._writers.values():
-            writer.close()
-        self._writers.clear()
-
-
-@dataclass
-class StagingResult:
-    folder: Path
-    lines: int = 0
-    raw_bytes: int = 0
-    problems: dict[str, int] = field(default_factory=dict)  # shape problems by kind (wrong_type grouped)
-    rows: dict[str, int] = field(default_factory=dict)
-
-
-def stage_dump(
-    dump: Path,
-    folder: Path,
-    batch_lines: int = 10_000,
-    progress: Callable[[int], None] | None = None,
-) -> StagingResult:
-    """Stage a hotel dump into `folder/<table>.parquet`; returns line and row counts."""
-    result = StagingResult(folder)
-    writer = ParquetTableWriter(folder, TABLES)
-    try:
-        for batch in iter_batches(dump, batch_lines):
-            frames = stage_batch(batch)
-            for table, frame in frames.items():
-                writer.write(table, frame)
-            hotels = frames["hotels"]
-            result.lines += hotels.height
-            result.raw_bytes += int(hotels["raw_bytes"].sum() or 0)
-            counts = (
-                hotels.select(pl.col("problems").explode(empty_as_null=False).str.replace(r":.*$", "").alias("p"))
-                .drop_nulls()
-                .group_by("p")
-                .len()
-            )
-            for kind, n in counts.iter_rows():
-                result.problems[kind] = result.problems.get(kind, 0) + n
-            if progress is not None:
-                progress(result.lines)
-    finally:
-        writer.close()
-    result.rows = dict(writer.rows)
-    return result
-
-
-def stage_regions(dump: Path, folder: Path) -> int:
-    """Stage a region dump into `folder/regions.parquet` (lines that are not regions are skipped)."""
-    cols: dict[str, list[Any]] = {name: [] for name in REGIONS_SCHEMA}
-    for line_no, raw in enumerate(iter_lines(dump), start=1):
-        try:
-            rec = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            continue
-        if type(rec) is not dict or _int(rec.get("id")) is None:
-            continue
-        name = rec.get("name")
-        if type(name) is dict:
-            name = name.get("en") or next(iter(name.values()), None)
-        center = _dict(rec.get("center"))
-        hids = _list(rec.get("hids"))
-        slim = {k: v for k, v in rec.items() if k != "hids"}  # a big city lists 100k+ hids
-        for key, value in (
-            ("line_no", line_no), ("region_id", rec["id"]), ("type", _str(rec.get("type"))), ("name", _str(name)),
-            ("country_code", _str(rec.get("country_code"))), ("latitude", _num(center.get("latitude"))),
-            ("longitude", _num(center.get("longitude"))), ("iata", _str(rec.get("iata"))),
-            ("hotel_count", len(hids)), ("record", orjson.dumps(slim).decode()),
-        ):  # fmt: skip
-            cols[key].append(value)
-    writer = ParquetTableWriter(folder, {"regions": REGIONS_SCHEMA})
-    try:
-        writer.write("regions", pl.DataFrame(cols, schema=REGIONS_SCHEMA))
-    finally:
-        writer.close()
-    return len(cols["line_no"])
-
-
-def iter_row_groups(path: Path, columns: list[str] | None = None) -> Iterator[pl.DataFrame]:
-    """A Parquet file back as frames, one row group at a time."""
-    pf = pq.ParquetFile(path)
-    for i in range(pf.num_row_groups):
-        yield pl.from_arrow(pf.read_row_group(i, columns=columns))  # type: ignore[misc]
+def stage_batch(batch: LineBatch) -> dict[str, pl.DataFrame]:
+    """`stage_lines` as Polars frames."""
+    return {t: pl.from_arrow(table) for t, table in stage_lines(batch).tables.items()}  # type: ignore[misc]

@@ -19,7 +19,8 @@ from typing import Any
 import polars as pl
 
 from core.catalog.dumpfile import pick_lines
-from core.catalog.staging import HOTELS_SCHEMA, ParquetTableWriter, iter_row_groups
+from core.catalog.stager import ParquetTableWriter, iter_row_groups
+from core.catalog.staging import HOTELS_SCHEMA
 from quality.catalog.rules import DUPLICATE_HID, INVALID_JSON, combine_reasons, superseded_lines
 from quality.catalog.suite import ExpectationStat, HotelSuite, hotel_suite
 

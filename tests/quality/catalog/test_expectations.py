@@ -10,7 +10,8 @@ import pytest
 import zstandard
 
 from core.catalog.dumpfile import LineBatch
-from core.catalog.staging import stage_batch, stage_dump
+from core.catalog.stager import stage_dump
+from core.catalog.staging import stage_batch
 from quality.catalog.rules import combine_reasons, superseded_lines
 from quality.catalog.validate import validate_staged
 
