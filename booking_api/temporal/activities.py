@@ -60,7 +60,7 @@ R = TypeVar("R")
 S = BookingState
 
 HOLD_TTL = timedelta(hours=2)  # covers the saga's worst case (form retries + status cut-off)
-CAPTURE_ALERT_AFTER = 3  # failed capture attempts before an operator alert is raised
+CAPTURE_ALERT_AFTER = 2  # failed capture attempts before an operator alert is raised
 
 
 HEARTBEAT_EVERY_S = 1.0

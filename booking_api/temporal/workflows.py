@@ -31,6 +31,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, TimeoutError
 
 with workflow.unsafe.imports_passed_through():
+    import core.observability.propagation  # noqa: F401 - loaded lazily by the outbox; pass it through
     from booking_api.temporal.activities import BookingActivities
     from booking_api.temporal.shared import (
         BUSINESS_ERRORS,

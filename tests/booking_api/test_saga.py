@@ -197,3 +197,38 @@ async def test_cancellation_refused_by_supplier_keeps_the_booking(saga_env: Saga
 def _nights(first: str, n: int):
     d = date.fromisoformat(first)
     return [d + timedelta(days=i) for i in range(n)]
+
+
+async def test_form_final_error_is_compensated_without_payment(saga_env: SagaEnv):
+    saga_env.supplier.form_failures = ["reservation_is_not_allowed"]
+    bid = (await saga_env.book(booking_body(), "formfinal-key-0001")).json()["booking_id"]
+    doc = await saga_env.wait_state(bid, {"confirmed", "failed"})
+    assert doc["state"] == "failed" and "reservation_is_not_allowed" in doc["failure"]
+    assert payments_of(saga_env, bid) == [] and saga_env.supplier.calls["finish"] == 0
+    # The one id tried is on record, and its (possible) order was asked to cancel.
+    assert saga_env.supplier.cancelled == [f"{bid}-1"]
+
+
+async def test_capture_failing_after_supplier_confirmed_alerts_and_retries(saga_env: SagaEnv):
+    # Every capture call hangs (no answer in time) for two whole activity attempts.
+    saga_env.payments_sim.faults.hang_before = {"capture": 6}
+    bid = (await saga_env.book(booking_body(), "capture-key-0001")).json()["booking_id"]
+    doc = await saga_env.wait_state(bid, {"confirmed", "failed"}, timeout_s=40)
+    assert doc["state"] == "confirmed"  # never compensated by cancelling the stay
+    notes = [h["note"] for h in doc["history"]]
+    assert "operator alert: capture failing" in notes
+    assert doc["payment"]["state"] == "captured" and doc["payment"]["alert"] is None
+    assert saga_env.supplier.cancelled == []
+    [payment] = payments_of(saga_env, bid)
+    assert payment.status == "captured"
+
+
+async def test_live_state_query(saga_env: SagaEnv):
+    bid = (await saga_env.book(booking_body(), "live-key-0001")).json()["booking_id"]
+    await saga_env.wait_state(bid, {"confirmed"})
+    for _ in range(50):
+        resp = await saga_env.api.client.get(f"/v1/bookings/{bid}?live=true", headers=saga_env.api.auth())
+        if resp.json()["saga"]["step"] == "done":
+            break
+        await asyncio.sleep(0.1)
+    assert resp.json()["saga"] == {"step": "done", "partner_order_id": f"{bid}-1", "compensations": []}
