@@ -28,7 +28,7 @@ from core.domain.events import TOPICS, Event, InvalidEvent, decode_event
 from core.warehouse import Warehouse
 from streaming.facts import DEAD_LETTER_COLUMNS, FACT_COLUMNS, FxRates, NoFxRate, fact_row
 from streaming.metrics import stream_metrics
-from streaming.topics import DEAD_LETTER, ensure_topics, topic_specs
+from streaming.topics import DEAD_LETTER, ensure_topics, group_consumer, topic_specs
 
 log = logging.getLogger(__name__)
 
@@ -89,20 +89,13 @@ class Sink:
         return [self.prefix + t for t in TOPICS]
 
     async def start(self) -> None:
-        from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+        from aiokafka import AIOKafkaProducer
 
         await ensure_topics(self.bootstrap, topic_specs(self.prefix))
-        self._consumer = AIOKafkaConsumer(
-            *self.topics,
-            bootstrap_servers=self.bootstrap,
-            group_id=self.group_id,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            session_timeout_ms=self.session_timeout_ms,
-            heartbeat_interval_ms=max(100, self.session_timeout_ms // 4),
-            max_poll_records=self.max_records,
-            fetch_max_wait_ms=self.max_wait_ms,
-        )
+        self._consumer = group_consumer(
+            self.bootstrap, self.topics, self.group_id, self.session_timeout_ms,
+            max_poll_records=self.max_records, fetch_max_wait_ms=self.max_wait_ms,
+        )  # fmt: skip
         self._producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, acks="all")
         await self._producer.start()
         await self._consumer.start()

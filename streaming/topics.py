@@ -16,6 +16,7 @@ One booking's events share a key, hence a partition, hence an order. `prefix` na
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from core.domain.events import BOOKING_EVENTS, INVENTORY_UPDATES, PAYMENT_EVENTS, SEARCH_EVENTS, USER_ACTIVITY
 
@@ -78,3 +79,22 @@ async def existing_topics(bootstrap: str) -> set[str]:
         return set(await admin.list_topics())
     finally:
         await admin.close()
+
+
+def group_consumer(
+    bootstrap: str, topics: list[str], group_id: str, session_timeout_ms: int, **options: Any
+) -> Any:
+    """A consumer-group member that commits by hand (after its writes) and starts new groups at the
+    beginning of the topics, so nothing published before the group first joined is skipped."""
+    from aiokafka import AIOKafkaConsumer
+
+    return AIOKafkaConsumer(
+        *topics,
+        bootstrap_servers=bootstrap,
+        group_id=group_id,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        session_timeout_ms=session_timeout_ms,
+        heartbeat_interval_ms=max(100, session_timeout_ms // 4),
+        **options,
+    )

@@ -23,7 +23,7 @@ from typing import Any
 from core import webhooks
 from core.domain.events import BOOKING_EVENTS, InvalidEvent, decode_event
 from core.kv import Store
-from streaming.topics import ensure_topics, topic_specs
+from streaming.topics import ensure_topics, group_consumer, topic_specs
 
 log = logging.getLogger(__name__)
 
@@ -80,17 +80,9 @@ class WebhookService:
     # -- queueing ------------------------------------------------------------------------------------
 
     async def consume(self, stop: asyncio.Event) -> None:
-        from aiokafka import AIOKafkaConsumer
-
         await ensure_topics(self.bootstrap, topic_specs(self.prefix))
-        consumer = AIOKafkaConsumer(
-            self.prefix + BOOKING_EVENTS,
-            bootstrap_servers=self.bootstrap,
-            group_id=self.group_id,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            session_timeout_ms=self.session_timeout_ms,
-            heartbeat_interval_ms=max(100, self.session_timeout_ms // 4),
+        consumer = group_consumer(
+            self.bootstrap, [self.prefix + BOOKING_EVENTS], self.group_id, self.session_timeout_ms
         )
         await consumer.start()
         try:
