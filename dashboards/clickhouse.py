@@ -61,12 +61,6 @@ class SqlQuery(cogbuilder.Builder[cogvariants.Dataquery]):
 
 
 def variable_query(raw_sql: str) -> dict[str, typing.Any]:
-    """The query object of a query variable backed by the ClickHouse plugin."""
-    return {
-        "refId": "variable",
-        "editorType": "sql",
-        "format": int(Format.TABLE),
-        "queryType": "table",
-        "pluginVersion": PLUGIN_VERSION,
-        "rawSql": raw_sql.strip(),
-    }
+    """A query variable's query, in the plugin's variable model (`CHVariableQuery`, "Custom SQL"): the
+    variable resolver runs `rawSql` through the same macro expansion as panels."""
+    return {"refId": "variable", "queryType": "sql", "rawSql": raw_sql.strip()}

@@ -70,9 +70,21 @@ type PanelOf<O, F> = Omit<Panel<O, F>, "options" | "targets" | "type" | "datasou
   targets: ClickHouseQuery[];
   datasource: DataSourceRef & { type: "grafana-clickhouse-datasource" };
 };
+/** The plugin's variable query (src/data/CHVariableSupport.tsx, CHVariableQuery). */
+interface ClickHouseVariableQuery {
+  refId: string;
+  queryType: "sql" | "databases" | "tables" | "columns" | "columnValues";
+  rawSql?: string;
+  database?: string;
+  table?: string;
+  column?: string;
+  mapKey?: string;
+  columnIsMap?: boolean;
+}
+
 type ClickHouseVariable = Omit<VariableModel, "query" | "datasource"> & {
   type: "query";
-  query: ClickHouseQuery;
+  query: ClickHouseVariableQuery;
   datasource: DataSourceRef & { type: "grafana-clickhouse-datasource" };
 };
 `;
