@@ -8,21 +8,18 @@ raise non-retryable `ApplicationError`s whose `type` is one of `shared.BUSINESS_
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import logging
-from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
+from booking_api.temporal.activity_support import HOLD_TTL, final_error, heartbeating, supplier_final
+from booking_api.temporal.payment_steps import PaymentSteps
 from booking_api.temporal.shared import (
     FORM_RETRY,
     NOT_CANCELLABLE,
-    PAYMENT_DECLINED,
     PRICE_CHANGED,
     SOLD_OUT,
     SUPPLIER_FINAL,
@@ -31,14 +28,8 @@ from booking_api.temporal.shared import (
     OrderInput,
 )
 from core.booking import inventory, orders, records
-from core.booking.events import payment_event
 from core.domain.booking import Booking, BookingState, CancellationPolicy, Penalty, Price, Tax, utcnow
-from core.domain.money import Money
-from core.kv import Store, Transaction
-from core.payments.errors import PaymentDeclined, PaymentError, PaymentOutcomeUnknown
-from core.payments.models import Payment, PaymentStatus
-from core.payments.port import PaymentProvider
-from core.ratehawk.client import RateHawkClient
+from core.kv import Transaction
 from core.ratehawk.errors import (
     BookingFormRetryError,
     OrderNotCancellableError,
@@ -56,55 +47,11 @@ from core.ratehawk.models import (
 )
 
 log = logging.getLogger(__name__)
-R = TypeVar("R")
 S = BookingState
 
-HOLD_TTL = timedelta(hours=2)  # covers the saga's worst case (form retries + status cut-off)
-CAPTURE_ALERT_AFTER = 2  # failed capture attempts before an operator alert is raised
 
-
-HEARTBEAT_EVERY_S = 1.0
-
-
-def heartbeating(fn: Callable[..., Awaitable[R]]) -> Callable[..., Awaitable[R]]:
-    """Heartbeat while the activity runs, so a killed worker's activity is retried within the
-    heartbeat timeout instead of its whole start-to-close timeout."""
-
-    @functools.wraps(fn)
-    async def wrapper(*args: Any) -> R:
-        async def beat() -> None:
-            while True:
-                await asyncio.sleep(HEARTBEAT_EVERY_S)
-                activity.heartbeat()
-
-        task = asyncio.create_task(beat())
-        try:
-            return await fn(*args)
-        finally:
-            task.cancel()
-
-    return wrapper
-
-
-def _final(kind: str, message: str, *details: Any) -> ApplicationError:
-    return ApplicationError(message, *details, type=kind, non_retryable=True)
-
-
-def _supplier_final(exc: RateHawkError) -> ApplicationError:
-    return _final(SUPPLIER_FINAL, f"supplier: {exc.slug}", exc.slug)
-
-
-class BookingActivities:
-    def __init__(self, store: Store, ratehawk: RateHawkClient, payments: PaymentProvider) -> None:
-        self.store = store
-        self.ratehawk = ratehawk
-        self.payments = payments
-
-    async def _tx(self, fn: Callable[[Transaction], R]) -> R:
-        return await asyncio.to_thread(self.store.run, fn)
-
-    async def _booking(self, booking_id: str) -> Booking:
-        return await self._tx(lambda tr: records.get_booking(tr, booking_id))
+class BookingActivities(PaymentSteps):
+    """Every activity of the booking and cancellation sagas (payment steps in payment_steps.py)."""
 
     # -- 1. inventory -------------------------------------------------------------------------
     @activity.defn(name="booking.hold_inventory")
@@ -122,7 +69,7 @@ class BookingActivities:
         try:
             await self._tx(step)
         except inventory.SoldOut as exc:
-            raise _final(SOLD_OUT, str(exc)) from None
+            raise final_error(SOLD_OUT, str(exc)) from None
 
     @activity.defn(name="booking.release_inventory")
     @heartbeating
@@ -146,22 +93,22 @@ class BookingActivities:
         except TransientError:
             raise
         except RateHawkError as exc:
-            raise _supplier_final(exc) from None
+            raise supplier_final(exc) from None
         rate = result.rate
         pay = rate.payment
         if pay is None or not rate.book_hash:
-            raise _final(SUPPLIER_FINAL, "supplier: prebook answer without a payment type or book hash")
+            raise final_error(SUPPLIER_FINAL, "supplier: prebook answer without a payment type or book hash")
         currency = b.price.currency
         if pay.show_currency_code == currency and pay.show_amount is not None:
             amount = pay.show_amount
         elif pay.currency_code == currency:
             amount = pay.amount
         else:
-            raise _final(
+            raise final_error(
                 PRICE_CHANGED, f"the rate is now sold in {pay.show_currency_code or pay.currency_code}"
             )
         if amount > b.accepted_price:
-            raise _final(
+            raise final_error(
                 PRICE_CHANGED, f"the price rose to {amount} {currency}, above the accepted {b.accepted_price}"
             )
         taxes = [
@@ -208,13 +155,13 @@ class BookingActivities:
         except (TransientError, BookingFormRetryError) as exc:
             slug = exc.slug
             await self._tx(lambda tr: orders.update_attempt(tr, b.id, poid, "form_failed", error=slug))
-            raise _final(
+            raise final_error(
                 FORM_RETRY, f"booking form {poid}: {exc.slug}; retry with a new id", exc.slug
             ) from None
         except RateHawkError as exc:
             slug = exc.slug
             await self._tx(lambda tr: orders.update_attempt(tr, b.id, poid, "form_failed", error=slug))
-            raise _supplier_final(exc) from None
+            raise supplier_final(exc) from None
 
         chosen = next((p for p in form.payment_types if p.type == b.supplier.payment_type), None)
         chosen = chosen or (form.payment_types[0] if form.payment_types else None)
@@ -236,105 +183,6 @@ class BookingActivities:
 
         await self._tx(step)
         return poid
-
-    # -- 4. payment ---------------------------------------------------------------------------
-    @activity.defn(name="booking.authorize_payment")
-    @heartbeating
-    async def authorize_payment(self, booking_id: str) -> None:
-        b = await self._booking(booking_id)
-        if b.state != S.SUPPLIER_FORM:
-            return
-        try:
-            payment = await self.payments.authorize(
-                Money(amount=b.price.amount, currency=b.price.currency),
-                b.payment_token,
-                idempotency_key=f"{b.id}:authorize",
-                reference=b.id,
-            )
-        except PaymentDeclined as exc:
-            raise _final(PAYMENT_DECLINED, f"payment declined: {exc.code}", exc.code) from None
-        except PaymentOutcomeUnknown:
-            raise  # retried with the same idempotency key: the provider tells what happened
-        except PaymentError as exc:
-            raise _final(PAYMENT_DECLINED, f"payment refused: {exc.code}", exc.code) from None
-        if payment.status == PaymentStatus.DECLINED:
-            raise _final(PAYMENT_DECLINED, f"payment declined: {payment.decline_code}", payment.decline_code)
-
-        def step(tr: Transaction) -> None:
-            def change(bk: Booking) -> None:
-                bk.payment.payment_id = payment.id
-                bk.payment.state = "authorized"
-                bk.payment.authorized = payment.amount
-                bk.payment.currency = payment.currency
-
-            bk = records.transition(
-                tr, booking_id, S.PAYMENT_AUTHORIZED, f"payment {payment.id} authorized", change
-            )
-            payment_event(tr, bk, "authorized", payment.amount)
-
-        await self._tx(step)
-
-    @activity.defn(name="booking.capture_payment")
-    @heartbeating
-    async def capture_payment(self, booking_id: str) -> None:
-        b = await self._booking(booking_id)
-        if b.payment.state in ("captured", "refunded", "partially_refunded"):
-            return
-        try:
-            payment = await self.payments.capture(
-                b.payment.payment_id or "", idempotency_key=f"{b.id}:capture"
-            )
-        except Exception as exc:
-            attempt = activity.info().attempt
-            if attempt >= CAPTURE_ALERT_AFTER:
-                alert = f"capture failing after the supplier confirmed (attempt {attempt}): {exc}"
-                log.error("OPERATOR ALERT booking %s: %s", b.id, alert)
-
-                def flag(bk: Booking) -> None:
-                    bk.payment.alert = alert
-
-                await self._tx(
-                    lambda tr: records.update(tr, b.id, flag, note="operator alert: capture failing")
-                )
-            raise
-
-        def step(tr: Transaction) -> None:
-            def change(bk: Booking) -> None:
-                bk.payment.state = "captured"
-                bk.payment.captured = payment.amount_captured
-                bk.payment.alert = None
-
-            bk = records.update(tr, booking_id, change, note=f"payment {payment.id} captured")
-            payment_event(tr, bk, "captured", payment.amount_captured)
-
-        await self._tx(step)
-
-    @activity.defn(name="booking.void_or_refund_payment")
-    @heartbeating
-    async def void_or_refund_payment(self, booking_id: str) -> None:
-        """Undo every payment made for the booking (found by reference, so an authorization whose
-        answer was lost is found too): void an authorization, refund a capture."""
-        found = await self.payments.find(booking_id)
-        for p in found:
-            if p.status == PaymentStatus.AUTHORIZED:
-                done = await self.payments.void(p.id, idempotency_key=f"{booking_id}:void:{p.id}")
-                await self._record_payment(booking_id, done, "voided", done.amount)
-            elif p.status in (PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED):
-                left = p.amount_captured - p.amount_refunded
-                done = await self.payments.refund(p.id, idempotency_key=f"{booking_id}:refund:{p.id}")
-                await self._record_payment(booking_id, done, "refunded", left)
-
-    async def _record_payment(self, booking_id: str, payment: Payment, kind: str, amount: Decimal) -> None:
-        def step(tr: Transaction) -> None:
-            def change(bk: Booking) -> None:
-                bk.payment.payment_id = bk.payment.payment_id or payment.id
-                bk.payment.state = payment.status.value
-                bk.payment.refunded = payment.amount_refunded
-
-            bk = records.update(tr, booking_id, change, note=f"payment {payment.id} {kind}")
-            payment_event(tr, bk, kind, amount)
-
-        await self._tx(step)
 
     # -- 5-6. finish and status ----------------------------------------------------------------
     @activity.defn(name="booking.finish")
@@ -378,7 +226,7 @@ class BookingActivities:
             await self._tx(
                 lambda tr: orders.update_attempt(tr, b.id, inp.partner_order_id, "failed", error=slug)
             )
-            raise _supplier_final(exc) from None
+            raise supplier_final(exc) from None
         await self._tx(
             lambda tr: records.transition(
                 tr, b.id, S.SUPPLIER_PENDING, f"finish {inp.partner_order_id}: {outcome}"
@@ -399,7 +247,7 @@ class BookingActivities:
                     tr, inp.booking_id, inp.partner_order_id, "failed", error=slug
                 )
             )
-            raise _supplier_final(exc) from None
+            raise supplier_final(exc) from None
         if not status.confirmed:
             return "processing"
 
@@ -502,13 +350,13 @@ class BookingActivities:
             result = await self.ratehawk.cancel(poid)
             refunded = result.amount_refunded.amount if result.amount_refunded else None
         except OrderNotCancellableError as exc:
-            raise _final(NOT_CANCELLABLE, f"supplier: {exc.slug}", exc.slug) from None
+            raise final_error(NOT_CANCELLABLE, f"supplier: {exc.slug}", exc.slug) from None
         except OrderNotFoundError:
             refunded = None
         except TransientError:
             raise
         except RateHawkError as exc:
-            raise _final(NOT_CANCELLABLE, f"supplier: {exc.slug}", exc.slug) from None
+            raise final_error(NOT_CANCELLABLE, f"supplier: {exc.slug}", exc.slug) from None
 
         def step(tr: Transaction) -> None:
             orders.update_attempt(tr, booking_id, poid, "cancelled")
@@ -520,20 +368,6 @@ class BookingActivities:
             records.update(tr, booking_id, change, note=f"supplier order {poid} cancelled")
 
         await self._tx(step)
-
-    @activity.defn(name="cancellation.refund")
-    @heartbeating
-    async def refund_cancellation(self, booking_id: str) -> None:
-        b = await self._booking(booking_id)
-        if b.cancel is None or b.cancel.refund <= 0 or b.payment.payment_id is None:
-            return
-        if b.payment.state in ("refunded", "partially_refunded"):
-            return
-        amount = Money(amount=b.cancel.refund, currency=b.price.currency)
-        payment = await self.payments.refund(
-            b.payment.payment_id, idempotency_key=f"{b.id}:cancel-refund", amount=amount
-        )
-        await self._record_payment(booking_id, payment, "refunded", b.cancel.refund)
 
     @activity.defn(name="cancellation.mark_cancelled")
     @heartbeating
