@@ -138,7 +138,7 @@ async def test_unknown_booking_is_404_problem(api: Api):
 async def test_rate_limit_headers_and_429(api: Api, settings):
     from tests.booking_api.conftest import make_keys
 
-    token = make_keys(settings, partner="p-rl", rate_per_minute=60, burst=3)["search"]
+    token = make_keys(settings, partner="p-rl", rate_per_minute=1, burst=3)["search"]
     h = {"Authorization": f"Bearer {token}"}
     statuses = []
     for _ in range(5):

@@ -1,0 +1,35 @@
+"""`ibe apikey create` prints a key that works (stored hashed); a bad scope is one clear line."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from cli.main import build_app
+from core.booking.apikeys import lookup_api_key
+from core.config import Settings
+from core.kv import open_store
+
+
+def test_apikey_create(settings: Settings):
+    result = CliRunner().invoke(
+        build_app(), ["apikey", "create", "--partner", "acme", "--scope", "book", "--scope", "search"]
+    )
+    assert result.exit_code == 0, result.output
+    token = result.output.strip().splitlines()[-1]
+    assert token.startswith("ibe_")
+    with open_store(settings) as store:
+        key = lookup_api_key(store, token)
+    assert key is not None and key.partner_id == "acme" and key.scopes == ["book", "search"]
+
+
+def test_apikey_create_refuses_unknown_scope(settings: Settings):
+    result = CliRunner().invoke(build_app(), ["apikey", "create", "--partner", "acme", "--scope", "root"])
+    assert result.exit_code == 1
+    assert "unknown scope(s) root" in result.output and "Traceback" not in result.output
+
+
+def test_api_and_worker_commands_are_registered():
+    app = build_app()
+    for command in (["api", "--help"], ["worker", "--help"]):
+        result = CliRunner().invoke(app, command)
+        assert result.exit_code == 0 and "task-queue" in result.output
