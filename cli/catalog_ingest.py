@@ -43,9 +43,10 @@ def run_ingest(dump_dir: Path, kind: str, dump_date: date, echo: bool = True) ->
     if not result.success:
         for event in result.all_events:
             if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
-                failure = (
-                    f"{event.step_key}: {event.step_failure_data.error.message.strip().splitlines()[-1]}"
-                )
+                error = event.step_failure_data.error
+                while error.cause is not None:  # the user code's own exception, not Dagster's wrapper
+                    error = error.cause
+                failure = f"{event.step_key}: {error.message.strip().splitlines()[-1]}"
                 break
         failure = failure or "the run failed"
     return {"success": result.success, "metadata": metadata, "checks": checks, "failure": failure}

@@ -80,10 +80,7 @@ def hotels_serving(context: AssetExecutionContext) -> MaterializeResult:
                 progress.say("store", f"resuming {load.state.load_id} after {load.state.rows_done:,} rows")
             load.write(serving_rows(Path(dump["hotels"]), accepted), progress=_every(progress, 20_000))
             if part.kind == FULL:
-                hids = pl.read_parquet(accepted, columns=["hid", "deleted"]).filter(
-                    ~pl.col("deleted").fill_null(False)
-                )
-                gone = load.take_off_sale_missing(hids["hid"].to_list())
+                gone = load.take_off_sale_missing(_listed_hids(accepted))
                 progress.say("store", f"{gone:,} hotels no longer in the full dump taken off sale")
             regions = folders.staged / "regions.parquet"
             if regions.exists():
@@ -142,13 +139,20 @@ def _region_records(path: Path) -> Iterator[dict]:
             yield orjson.loads(record)
 
 
+def _listed_hids(accepted: Path) -> Iterator[int]:
+    """The hids a full dump lists (its accepted lines that are not deletions), streamed."""
+    for frame in iter_row_groups(accepted, columns=["hid", "deleted"]):
+        yield from frame.filter(~pl.col("deleted").fill_null(False))["hid"]
+
+
 def _sample_matches(store, accepted: Path) -> tuple[bool, int]:
     """Read a sample of accepted hotels back from the store: the same bytes, or off sale if deleted."""
-    frame = pl.read_parquet(accepted, columns=["hid", "content_hash", "deleted"])
-    if frame.height == 0:
-        return True, 0
-    rows = frame.rows()
-    picked = random.Random(len(rows)).sample(rows, min(SAMPLE_HOTELS, len(rows)))
+    rng = random.Random(0)
+    picked: list[tuple[int, bytes, bool]] = []
+    for frame in iter_row_groups(accepted, columns=["hid", "content_hash", "deleted"]):
+        rows = frame.rows()
+        picked.extend(rng.sample(rows, min(len(rows), max(1, SAMPLE_HOTELS // 10))))
+    picked = rng.sample(picked, min(SAMPLE_HOTELS, len(picked)))
     found = get_raw_hotels(store, [hid for hid, _, _ in picked])
     for hid, digest, deleted in picked:
         raw = found.get(hid)

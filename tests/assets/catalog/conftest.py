@@ -48,25 +48,15 @@ def suite_loaded() -> None:
     hotel_suite()
 
 
-def materialize_catalog(dump_dir: Path, kind: str, when: date = DUMP_DATE) -> Any:
-    """Run every catalog asset and check for one partition, in-process, on the test's settings."""
-    from dagster import DagsterInstance, materialize
+def materialize_catalog(dump_dir: Path, kind: str, when: date = DUMP_DATE) -> dict[str, Any]:
+    """Run every catalog asset and check for one partition, in-process, as `ibe catalog ingest` does."""
+    from cli.catalog_ingest import run_ingest
 
-    from assets.catalog import CATALOG_ASSETS, CATALOG_CHECKS, partition_key
-    from pipelines.resources import folder_resources
-
-    return materialize(
-        [*CATALOG_ASSETS, *CATALOG_CHECKS],
-        partition_key=partition_key(when, kind),
-        resources=folder_resources(dump_dir),
-        instance=DagsterInstance.ephemeral(),
-        run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
-        raise_on_error=False,
-    )
+    return run_ingest(dump_dir, kind, when, echo=False)
 
 
-def checks_of(result: Any) -> dict[str, bool]:
-    return {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+def checks_of(outcome: dict[str, Any]) -> dict[str, bool]:
+    return {name.split(":", 1)[1]: passed for name, (passed, _) in outcome["checks"].items()}
 
 
 @pytest.fixture
