@@ -26,7 +26,7 @@ from aiokafka.partitioner import murmur2
 from core import outbox
 from core.kv import Store
 from streaming.metrics import stream_metrics
-from streaming.topics import ensure_topics, existing_topics, topic_specs
+from streaming.topics import ensure_topics, topic_specs
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +104,8 @@ class Relay:
             while not stop.is_set():
                 try:
                     sent = await self.publish_round()
-                    if time.monotonic() - last_check > self.check_every_s:
+                    # While busy, the offsets of every send show a loss; when idle, ask the broker.
+                    if sent == 0 and time.monotonic() - last_check > self.check_every_s:
                         await self.check_broker()
                         last_check = time.monotonic()
                 except BrokerLostData as exc:
@@ -195,15 +196,15 @@ class Relay:
             return
         from aiokafka import TopicPartition
 
-        topics = await existing_topics(self.bootstrap)
-        missing = sorted({t for t, _ in self._hw} - topics)
-        if missing:
-            raise BrokerLostData(f"topics missing on the broker: {', '.join(missing)}")
         if self._probe is None:
             from aiokafka import AIOKafkaConsumer
 
             self._probe = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, request_timeout_ms=10000)
             await self._probe.start()
+        topics = await self._probe.topics()
+        missing = sorted({t for t, _ in self._hw} - topics)
+        if missing:
+            raise BrokerLostData(f"topics missing on the broker: {', '.join(missing)}")
         ends = await self._probe.end_offsets([TopicPartition(t, p) for t, p in self._hw])
         empty = [f"{tp.topic}[{tp.partition}]" for tp, end in ends.items() if end == 0]
         if empty:

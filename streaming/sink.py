@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -29,6 +30,7 @@ from core.warehouse import Warehouse
 from streaming.facts import DEAD_LETTER_COLUMNS, FACT_COLUMNS, FxRates, NoFxRate, fact_row
 from streaming.metrics import stream_metrics
 from streaming.topics import DEAD_LETTER, ensure_topics, group_consumer, topic_specs
+from streaming.turn import WarehouseTurn
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +72,7 @@ class Sink:
         max_records: int = 5000,
         max_wait_ms: int = 200,
         session_timeout_ms: int = 10000,
+        hold_s: float = 1.0,
     ) -> None:
         self.warehouse = warehouse
         self.bootstrap = bootstrap
@@ -78,11 +81,13 @@ class Sink:
         self.max_records = max_records
         self.max_wait_ms = max_wait_ms
         self.session_timeout_ms = session_timeout_ms
+        self.hold_s = hold_s
         self.stats = SinkStats()
         self._consumer: Any = None
         self._producer: Any = None
         self._fx: FxRates | None = None
         self._fx_loaded = 0.0
+        self._turn: WarehouseTurn | None = None
 
     @property
     def topics(self) -> list[str]:
@@ -105,6 +110,14 @@ class Sink:
             if client is not None:
                 await client.stop()
         self._consumer = self._producer = None
+        if self._turn is not None:
+            await asyncio.to_thread(self._turn.shutdown)
+            self._turn = None
+
+    async def _in_turn(self, fn: Callable[..., Any], *args: Any) -> Any:
+        if self._turn is None:
+            self._turn = WarehouseTurn(self.warehouse, self.hold_s)
+        return await asyncio.get_running_loop().run_in_executor(self._turn.executor, fn, *args)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Consume until `stop` is set, decoding batch k+1 while batch k is written (one write in flight,
@@ -118,6 +131,8 @@ class Sink:
                 if pending is not None:
                     await pending
                     pending = None
+                if prepared is None and self._turn is not None:
+                    await self._in_turn(self._turn.release)  # idle: give the warehouse back now
                 if prepared is not None:
                     pending = asyncio.create_task(self._write_and_commit(records, prepared))
             if pending is not None:
@@ -139,7 +154,7 @@ class Sink:
         return {tp: msgs for tp, msgs in records.items() if msgs}
 
     async def _write_and_commit(self, records: dict[Any, list[Any]], batch: Batch) -> int:
-        await asyncio.to_thread(self._write, batch)
+        await self._in_turn(self._write, batch)
         for key, value, headers in batch.dead_raw:
             await self._producer.send(self.prefix + DEAD_LETTER, value=value, key=key, headers=headers)
         if batch.dead_raw:
@@ -165,15 +180,17 @@ class Sink:
         metrics["sink_inserted"].inc(batch.inserted)
         metrics["sink_duplicates"].inc(batch.duplicates)
         metrics["sink_dead_letters"].inc(len(batch.dead))
+        assigned = self._consumer.assignment()
         for tp, msgs in records.items():
+            if tp not in assigned:  # taken away by a rebalance meanwhile
+                continue
             end = self._consumer.highwater(tp)
             if end is not None:
                 metrics["sink_lag"].labels(tp.topic, str(tp.partition)).set(max(end - msgs[-1].offset - 1, 0))
 
-    def _rates(self) -> FxRates:
+    def _rates(self, turn: WarehouseTurn) -> FxRates:
         if self._fx is None or time.monotonic() - self._fx_loaded > FX_REFRESH_S:
-            with self.warehouse.session() as client:
-                self._fx = FxRates.load(client, self.warehouse.database)
+            self._fx = FxRates.load(turn.client(), self.warehouse.database)
             self._fx_loaded = time.monotonic()
         return self._fx
 
@@ -189,8 +206,19 @@ class Sink:
         return batch
 
     def _write(self, batch: Batch) -> None:
+        """Runs on the turn's thread. A failure discards the session (the batch is redelivered)."""
+        turn = self._turn
+        assert turn is not None
+        try:
+            self._write_in_turn(turn, batch)
+        except BaseException as exc:
+            turn.release(exc)
+            raise
+        turn.done()
+
+    def _write_in_turn(self, turn: WarehouseTurn, batch: Batch) -> None:
         db = self.warehouse.database
-        fx = self._rates()
+        fx = self._rates(turn)
         by_id: dict[str, list[Any]] = {}
         stamped: dict[str, int] = {}
         now = datetime.now(UTC)
@@ -205,31 +233,31 @@ class Sink:
                 continue
             by_id[event.event_id] = row
             stamped[event.event_id] = msg.timestamp
-        with self.warehouse.session() as client:
-            if by_id:
-                ids = list(by_id)
-                days = sorted({row[3].date() for row in by_id.values()})
-                seen = {
-                    r[0]
-                    for i in range(0, len(ids), LOOKUP_CHUNK)
-                    for r in client.query(
-                        # one string literal parses far faster than thousands of IN (...) literals;
-                        # event ids never hold a comma (core/domain/events.py restricts them)
-                        f"SELECT event_id FROM {db}.stream_events WHERE toDate(occurred_at) IN %(days)s "
-                        "AND event_id IN (SELECT arrayJoin(splitByChar(',', %(ids)s)))",
-                        parameters={"ids": ",".join(ids[i : i + LOOKUP_CHUNK]), "days": days},
-                        settings={"max_query_size": 4 * 1024 * 1024},
-                    ).result_rows
-                }
-                fresh = [row for event_id, row in by_id.items() if event_id not in seen]
-                batch.committed_ms = [stamped[event_id] for event_id in by_id if event_id not in seen]
-                batch.duplicates += len(by_id) - len(fresh)
-                if fresh:
-                    client.insert(f"{db}.stream_events", fresh, column_names=FACT_COLUMNS)
-                    batch.inserted = len(fresh)
-            if batch.dead:
-                client.insert(f"{db}.stream_dead_letters", batch.dead, column_names=DEAD_LETTER_COLUMNS)
-                self.stats.dead_letters += len(batch.dead)
+        client = turn.client()
+        if by_id:
+            ids = list(by_id)
+            days = sorted({row[3].date() for row in by_id.values()})
+            seen = {
+                r[0]
+                for i in range(0, len(ids), LOOKUP_CHUNK)
+                for r in client.query(
+                    # one string literal parses far faster than thousands of IN (...) literals;
+                    # event ids never hold a comma (core/domain/events.py restricts them)
+                    f"SELECT event_id FROM {db}.stream_events WHERE toDate(occurred_at) IN %(days)s "
+                    "AND event_id IN (SELECT arrayJoin(splitByChar(',', %(ids)s)))",
+                    parameters={"ids": ",".join(ids[i : i + LOOKUP_CHUNK]), "days": days},
+                    settings={"max_query_size": 4 * 1024 * 1024},
+                ).result_rows
+            }
+            fresh = [row for event_id, row in by_id.items() if event_id not in seen]
+            batch.committed_ms = [stamped[event_id] for event_id in by_id if event_id not in seen]
+            batch.duplicates += len(by_id) - len(fresh)
+            if fresh:
+                client.insert(f"{db}.stream_events", fresh, column_names=FACT_COLUMNS)
+                batch.inserted = len(fresh)
+        if batch.dead:
+            client.insert(f"{db}.stream_dead_letters", batch.dead, column_names=DEAD_LETTER_COLUMNS)
+            self.stats.dead_letters += len(batch.dead)
         batch.visible_ms = time.time() * 1000
         self.stats.inserted += batch.inserted
         self.stats.duplicates += batch.duplicates

@@ -70,17 +70,6 @@ async def ensure_topics(bootstrap: str, specs: list[TopicSpec]) -> list[str]:
         await admin.close()
 
 
-async def existing_topics(bootstrap: str) -> set[str]:
-    from aiokafka.admin import AIOKafkaAdminClient
-
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10000)
-    await admin.start()
-    try:
-        return set(await admin.list_topics())
-    finally:
-        await admin.close()
-
-
 def group_consumer(
     bootstrap: str, topics: list[str], group_id: str, session_timeout_ms: int, **options: Any
 ) -> Any:

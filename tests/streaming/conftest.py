@@ -99,7 +99,8 @@ async def run_until(
     started = time.monotonic()
     running = [asyncio.create_task(t(stop)) for t in tasks]
     try:
-        while not done():
+        # in a thread: a warehouse query waits for the sink's turn, which the loop must keep serving
+        while not await asyncio.to_thread(done):
             for task in running:
                 if task.done() and task.exception() is not None:
                     raise task.exception()  # type: ignore[misc]
