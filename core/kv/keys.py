@@ -26,7 +26,7 @@ All keys are `fdb.tuple`-encoded and relative to the deployment's directory (the
 | `inventory_hold_exp`  | ("hold_exp", expires_at_epoch_s, hold_id)        | empty (expiry index of live holds)      | booking API      |
 | `apikey`              | ("apikey", sha256_hex)                           | JSON key record (scopes, partner)       | booking API      |
 | `outbox`              | ("outbox", sequence)                             | JSON event envelope                     | streams          |
-| `outbox_seq`          | ("outbox_seq",)                                  | 8-byte counter: last sequence handed out | streams          |
+| `outbox_seq`          | ("outbox_seq",)                                  | 8-byte counter: last sequence assigned  | streams          |
 | `relay_cursor`        | ("relay", "cursor")                              | 8-byte counter: last published sequence | streams          |
 | `relay_hw`            | ("relay", "hw", topic, partition)                | 8-byte counter: highest offset seen     | streams          |
 | `webhook`             | ("webhook", partner_id, webhook_id)              | JSON registration (url, secret, types)  | streams          |
