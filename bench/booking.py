@@ -6,7 +6,8 @@ app with one JSON endpoint, served by the same uvicorn, as the baseline. The loa
 `--concurrency` requests in flight (httpx) and reports p50/p99 latency and requests/s:
 
 1. the bare endpoint;
-2. search (`POST /v1/search` by 20 hids), every request different, so none is served from the cache;
+2. the simulator's own search answer, called directly (what the API cannot be faster than), then
+   search (`POST /v1/search` by 20 hids), every request different, so none is served from the cache;
 3. the same search repeated (served from the Redis page cache);
 4. bookings through the saga (POST, then poll until confirmed) beside a no-op saga with the same
    number of activities on the same Temporal server (the ratio is the saga's own cost);
@@ -210,10 +211,20 @@ async def _bench(args: argparse.Namespace, urls: dict[str, str], token: str, tem
             resp = await http.post(urls["api"] + "/v1/search", json=cached_body, headers=auth)
             return resp.status_code == 200 and resp.json()["cached"] is True
 
+        sim_auth = httpx.BasicAuth("1000", "00000000-0000-4000-8000-000000000000")
+
+        async def direct(i: int) -> bool:
+            body = {**search_body(i), "language": "en"}
+            resp = await http.post(
+                urls["simulator"] + "/api/b2b/v3/search/serp/hotels/", json=body, auth=sim_auth
+            )
+            return resp.status_code == 200
+
         r_bare = await load("bare FastAPI JSON", args.requests, args.concurrency, bare)
+        r_direct = await load("simulator serp direct", min(args.requests, 800), args.concurrency, direct)
         r_search = await load("search (uncached)", min(args.requests, 800), args.concurrency, search)
         r_cached = await load("search (cached page)", args.requests, args.concurrency, cached)
-        out += [r_bare.line(), r_search.line(), r_cached.line()]
+        out += [r_bare.line(), r_direct.line(), r_search.line(), r_cached.line()]
         out.append(
             f"search/bare: throughput {r_bare.rps / r_search.rps:.1f}x lower, p99 {r_search.pct(0.99) / r_bare.pct(0.99):.1f}x"
         )

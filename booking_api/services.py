@@ -13,6 +13,7 @@ import anyio.to_thread
 from fastapi import FastAPI
 
 from booking_api.cache import SearchCache
+from booking_api.eventbuffer import EventBuffer
 from booking_api.ratelimit import RateLimiter
 from booking_api.temporal.starter import SagaStarter
 from core.config import Settings
@@ -38,6 +39,7 @@ class Services:
     sagas: SagaStarter
     limiter: RateLimiter
     cache: SearchCache
+    search_events: EventBuffer
     key_cache: dict[str, tuple[float, Any]] = field(default_factory=dict)
 
     async def tx(self, fn: Callable[[Transaction], R]) -> R:
@@ -71,6 +73,11 @@ def lifespan_for(settings: Settings, config: AppConfig) -> Callable[[FastAPI], A
         redis = Redis.from_url(settings.redis_target, socket_timeout=2.0, socket_connect_timeout=2.0)
         ratehawk = RateHawkClient.from_settings(settings, transport=config.ratehawk_transport, timeout_s=30.0)
         sagas = SagaStarter(settings, config.task_queue, config.booking_input)
+
+        def tx(fn: Callable[[Transaction], Any]) -> Any:
+            return anyio.to_thread.run_sync(store.run, fn)
+
+        search_events = EventBuffer(tx)
         services = Services(
             settings=settings,
             store=store,
@@ -79,11 +86,14 @@ def lifespan_for(settings: Settings, config: AppConfig) -> Callable[[FastAPI], A
             sagas=sagas,
             limiter=RateLimiter(redis, prefix=config.redis_prefix + "rl:"),
             cache=SearchCache(redis, ttl_s=config.search_cache_ttl_s, prefix=config.redis_prefix + "serp:"),
+            search_events=search_events,
         )
+        search_events.start()
         app.state.services = services
         try:
             yield
         finally:
+            await search_events.close()
             await asyncio.gather(ratehawk.aclose(), redis.aclose(), return_exceptions=True)
             store.close()
 

@@ -15,7 +15,6 @@ from booking_api.views import cheapest, hotel_summary, price_in, rate_view
 from core.catalog.serving import get_hotels
 from core.domain.events import HotelViewed, PrebookRequested, SearchPerformed
 from core.domain.money import Money
-from core.outbox import append_event
 from core.ratehawk.errors import RateHawkError, RateUnavailableError, TransientError
 from core.ratehawk.models import SearchResults
 
@@ -80,7 +79,7 @@ async def search(
         guests=sum(r.adults + len(r.children) for r in body.guests),
         results=page["total_hotels"],
     )
-    await services.tx(lambda tr: append_event(tr, event))
+    services.search_events.add(event)
     return {**page, "cached": cached}
 
 
@@ -102,7 +101,7 @@ async def hotel_rates(
     ]
     rates.sort(key=lambda v: Decimal(v["price"]["amount"]))
     event = HotelViewed(aggregate_id=session or uuid.uuid4().hex, hotel_id=str(hid))
-    await services.tx(lambda tr: append_event(tr, event))
+    services.search_events.add(event)
     return {"hid": hid, "currency": body.currency, "rates": rates}
 
 
@@ -142,5 +141,5 @@ async def prebook(
         hotel_id=str(result.hotels[0].hid) if result.hotels else "unknown",
         amount=Money(amount=amount, currency=currency) if amount is not None else None,
     )
-    await services.tx(lambda tr: append_event(tr, event))
+    services.search_events.add(event)
     return answer

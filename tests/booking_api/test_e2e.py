@@ -93,6 +93,7 @@ async def test_search_region_cheapest_rates_with_catalog_content_and_cache(sim_e
     assert prices == sorted(prices)
     second = await sim_env.api.client.post("/v1/search", json=query, headers=h)
     assert second.json() == {**page, "cached": True}
+    await sim_env.api.services.search_events.flush()  # search events are written in batches
     with open_store(sim_env.settings) as store:
         searches = [orjson.loads(e.value) for e in read_after(store, 0) if e.topic == "search.events"]
     assert [(s["type"], s["aggregate_id"], s["region_id"]) for s in searches] == [
