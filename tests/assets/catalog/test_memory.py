@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 from core.ratehawk.synthetic import write_dumps
 
 ROOT = Path(__file__).resolve().parents[3]
-SMALL, LARGE = 2_000, 6_000
+SMALL, LARGE = 2_000, 8_000
 
 # One process ingests the small dump twice (the first run warms imports and caches up), then the
 # large one; ru_maxrss is the peak so far.
@@ -45,10 +46,12 @@ def test_peak_rss_does_not_grow_with_the_dump(tmp_path: Path) -> None:
         write_dumps(tmp_path / str(n), n, seed=5, bad_fraction=0.01, workers=2)
     out = subprocess.run(
         [sys.executable, "-c", SCRIPT, *(str(tmp_path / str(n)) for n in (SMALL, SMALL, LARGE))],
-        cwd=ROOT, capture_output=True, text=True, timeout=170,
+        cwd=ROOT, capture_output=True, text=True, timeout=170, env={**os.environ, "MALLOC_ARENA_MAX": "2"},
     )  # fmt: skip
     assert out.returncode == 0, out.stderr[-3000:]
     _, small_peak, large_peak = json.loads(out.stdout.strip().splitlines()[-1])
     raw_growth_mb = (LARGE - SMALL) * 6.8 / 1024  # what holding the extra lines would cost
-    assert large_peak - small_peak < raw_growth_mb / 2, (small_peak, large_peak)
+    # holding the extra lines would grow the peak by more than their raw size; streaming keeps it flat
+    # (what remains is allocator noise and per-hotel ints for deduplication and deletion scans)
+    assert large_peak - small_peak < raw_growth_mb * 0.6, (small_peak, large_peak, raw_growth_mb)
     assert large_peak < 1024, large_peak
