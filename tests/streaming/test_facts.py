@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from core.domain.events import BookingCancelled, BookingConfirmed, SearchPerformed
+from core.domain.events import BookingCancelled, BookingConfirmed, Event, SearchPerformed
 from core.domain.money import Money
 from streaming.facts import FACT_COLUMNS, FxRates, NoFxRate, fact_row
 
@@ -16,14 +16,14 @@ RATES = FxRates(
 )
 
 
-def _row(event: object) -> dict[str, object]:
+def _row(event: Event) -> dict[str, object]:
     return dict(
         zip(
             FACT_COLUMNS,
             fact_row(event, b"{}", RATES, "booking.events", 2, 41, 1_700_000_000_000),
             strict=True,
         )
-    )  # type: ignore[arg-type]
+    )
 
 
 def test_rate_valid_on_the_event_day_is_used_and_stored() -> None:
