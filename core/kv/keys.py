@@ -32,6 +32,7 @@ All keys are `fdb.tuple`-encoded and relative to the deployment's directory (the
 | `webhook`             | ("webhook", partner_id, webhook_id)              | JSON registration (url, secret, types)  | streams          |
 | `webhook_due`         | ("webhook_due", due_at_ms, delivery_id)          | JSON pending delivery (attempt, event)  | streams          |
 | `webhook_dead`        | ("webhook_dead", partner_id, delivery_id)        | JSON parked delivery + last error       | streams          |
+| `webhook_seen`        | ("webhook_seen", webhook_id, event_id)           | 8-byte counter: enqueued at (ms)        | streams          |
 """
 
 from __future__ import annotations
@@ -87,3 +88,4 @@ RELAY = Subspace("relay")
 WEBHOOK = Subspace("webhook")
 WEBHOOK_DUE = Subspace("webhook_due")
 WEBHOOK_DEAD = Subspace("webhook_dead")
+WEBHOOK_SEEN = Subspace("webhook_seen")
