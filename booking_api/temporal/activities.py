@@ -303,15 +303,15 @@ class BookingActivities(PaymentSteps):
                 raise
             except RateHawkError as exc:
                 state, error = "absent", exc.slug
-            await self._tx(
-                lambda tr, p=poid, s=state, e=error: orders.update_attempt(tr, booking_id, p, s, error=e)
-            )
-            if state == "cancelled":
-                await self._tx(
-                    lambda tr, p=poid: records.update(
-                        tr, booking_id, lambda _: None, note=f"supplier order {p} cancelled"
-                    )
-                )
+
+            def record(
+                tr: Transaction, poid: str = poid, state: str = state, error: str | None = error
+            ) -> None:
+                orders.update_attempt(tr, booking_id, poid, state, error=error)
+                if state == "cancelled":
+                    records.update(tr, booking_id, lambda _: None, note=f"supplier order {poid} cancelled")
+
+            await self._tx(record)
 
     @activity.defn(name="booking.cancel_supplier_orders")
     @heartbeating

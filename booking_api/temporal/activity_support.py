@@ -8,7 +8,7 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -23,17 +23,18 @@ from core.ratehawk.errors import RateHawkError
 
 log = logging.getLogger(__name__)
 R = TypeVar("R")
+P = ParamSpec("P")
 
 HOLD_TTL = timedelta(hours=2)  # covers the saga's worst case (form retries + status cut-off)
 HEARTBEAT_EVERY_S = 1.0
 
 
-def heartbeating(fn: Callable[..., Awaitable[R]]) -> Callable[..., Awaitable[R]]:
+def heartbeating(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
     """Heartbeat while the activity runs, so a killed worker's activity is retried within the
     heartbeat timeout instead of its whole start-to-close timeout."""
 
     @functools.wraps(fn)
-    async def wrapper(*args: Any) -> R:
+    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         async def beat() -> None:
             while True:
                 await asyncio.sleep(HEARTBEAT_EVERY_S)
@@ -41,7 +42,7 @@ def heartbeating(fn: Callable[..., Awaitable[R]]) -> Callable[..., Awaitable[R]]
 
         task = asyncio.create_task(beat())
         try:
-            return await fn(*args)
+            return await fn(*args, **kwargs)
         finally:
             task.cancel()
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import TypedDict
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -45,9 +46,16 @@ with workflow.unsafe.imports_passed_through():
         OrderInput,
     )
 
+
+class Options(TypedDict):
+    start_to_close_timeout: timedelta
+    heartbeat_timeout: timedelta
+    retry_policy: RetryPolicy
+
+
 # Every activity heartbeats each second (activities.heartbeating): a lost worker is noticed in 5 s.
 HEARTBEAT = timedelta(seconds=5)
-STORE_STEP = {
+STORE_STEP: Options = {
     "start_to_close_timeout": timedelta(seconds=20),
     "heartbeat_timeout": HEARTBEAT,
     "retry_policy": RetryPolicy(
@@ -55,7 +63,7 @@ STORE_STEP = {
         non_retryable_error_types=list(BUSINESS_ERRORS),
     ),
 }  # fmt: skip
-SUPPLIER_STEP = {
+SUPPLIER_STEP: Options = {
     "start_to_close_timeout": timedelta(seconds=60),
     "heartbeat_timeout": HEARTBEAT,
     "retry_policy": RetryPolicy(
@@ -64,12 +72,12 @@ SUPPLIER_STEP = {
     ),
 }  # fmt: skip
 # The form is never retried by Temporal: a new attempt needs a new partner_order_id (the loop below).
-FORM_STEP = {
+FORM_STEP: Options = {
     "start_to_close_timeout": timedelta(seconds=60),
     "heartbeat_timeout": HEARTBEAT,
     "retry_policy": RetryPolicy(maximum_attempts=1),
 }
-PAYMENT_STEP = {
+PAYMENT_STEP: Options = {
     "start_to_close_timeout": timedelta(seconds=30),
     "heartbeat_timeout": HEARTBEAT,
     "retry_policy": RetryPolicy(
@@ -78,14 +86,14 @@ PAYMENT_STEP = {
     ),
 }  # fmt: skip
 # After the supplier confirmed, capture is retried until it works (an operator is alerted meanwhile).
-CAPTURE_STEP = {
+CAPTURE_STEP: Options = {
     "start_to_close_timeout": timedelta(seconds=30),
     "heartbeat_timeout": HEARTBEAT,
     "retry_policy": RetryPolicy(
         initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=5), maximum_attempts=0
     ),
 }
-COMPENSATION_STEP = {
+COMPENSATION_STEP: Options = {
     "start_to_close_timeout": timedelta(seconds=60),
     "heartbeat_timeout": HEARTBEAT,
     "retry_policy": RetryPolicy(
