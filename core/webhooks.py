@@ -13,10 +13,12 @@ Keys (rows in core/kv/keys.py):
     ("webhook", partner_id, webhook_id)        JSON registration
     ("webhook_due", due_at_ms, delivery_id)    JSON delivery waiting for its next attempt
     ("webhook_dead", partner_id, delivery_id)  JSON delivery parked after the retry window, with last error
+    ("webhook_seen", webhook_id, event_id)     when the event was queued for that webhook (dedup)
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -27,8 +29,8 @@ from urllib.parse import urlsplit
 
 import orjson
 
-from core.kv import Transaction, transactional
-from core.kv.keys import WEBHOOK, WEBHOOK_DEAD, WEBHOOK_DUE
+from core.kv import Store, Transaction, decode_counter, encode_counter, transactional
+from core.kv.keys import WEBHOOK, WEBHOOK_DEAD, WEBHOOK_DUE, WEBHOOK_SEEN
 
 SIGNATURE_HEADER = "X-IBE-Signature"
 EVENT_ID_HEADER = "X-IBE-Event-Id"
@@ -197,9 +199,17 @@ def verify_signature(
 @transactional
 def enqueue(
     tr: Transaction, registration: Registration, event_id: str, event_type: str, body: bytes
-) -> Delivery:
-    """Queue the event for the registration, due now. The delivery id is stable per (webhook, event)."""
+) -> Delivery | None:
+    """Queue the event for the registration, due now; None if this (webhook, event) was queued before.
+
+    The topic may deliver an event again (consumer restart, the relay replaying after the broker lost
+    data); the `webhook_seen` mark keeps that from becoming a second delivery to the partner.
+    """
+    seen_key = WEBHOOK_SEEN.key(registration.webhook_id, event_id)
+    if tr.get(seen_key) is not None:
+        return None
     now = _now_ms()
+    tr.set(seen_key, encode_counter(now))
     delivery = Delivery(
         delivery_id=f"{registration.webhook_id}:{event_id}",
         webhook_id=registration.webhook_id,
@@ -281,3 +291,25 @@ def replay_dead(tr: Transaction, partner_id: str, delivery_ids: list[str] | None
         tr.set(WEBHOOK_DUE.key(now, delivery.delivery_id), delivery.to_json())
         count += 1
     return count
+
+
+def purge_seen(store: Store, older_than_ms: int, batch: int = 1000) -> int:
+    """Forget enqueue marks older than `older_than_ms` (past the outbox retention nothing replays them)."""
+    removed = 0
+    begin, end = WEBHOOK_SEEN.range()
+    while True:
+
+        def step(tr: Transaction, start: bytes) -> tuple[int, bytes | None]:
+            rows = tr.get_range(start, end, limit=batch)
+            gone = 0
+            for key, value in rows:
+                if decode_counter(value) < older_than_ms:
+                    tr.clear(key)
+                    gone += 1
+            return gone, (rows[-1][0] + b"\x00" if len(rows) == batch else None)
+
+        gone, begin_next = store.run(functools.partial(step, start=begin))
+        removed += gone
+        if begin_next is None:
+            return removed
+        begin = begin_next

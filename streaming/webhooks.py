@@ -18,9 +18,10 @@ import logging
 import random
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
-from core import webhooks
+from core import outbox, webhooks
 from core.domain.events import BOOKING_EVENTS, InvalidEvent, decode_event
 from core.kv import Store
 from streaming.topics import ensure_topics, group_consumer, topic_specs
@@ -28,6 +29,9 @@ from streaming.topics import ensure_topics, group_consumer, topic_specs
 log = logging.getLogger(__name__)
 
 WEBHOOKS_GROUP = "ibe-webhooks"
+PURGE_EVERY_S = 3600.0
+# Enqueue marks outlive the outbox retention (7 days), the longest a replay can reach back.
+SEEN_RETENTION = outbox.DEFAULT_RETENTION + timedelta(days=1)
 
 
 @dataclass
@@ -110,8 +114,9 @@ class WebhookService:
                 if partner not in cache:
                     cache[partner] = webhooks.list_webhooks(tr, partner)
                 for registration in cache[partner]:
-                    if registration.wants(event.type):
-                        webhooks.enqueue(tr, registration, event.event_id, event.type, msg.value)
+                    if registration.wants(event.type) and webhooks.enqueue(
+                        tr, registration, event.event_id, event.type, msg.value
+                    ):
                         queued += 1
             return queued
 
@@ -122,8 +127,13 @@ class WebhookService:
     async def dispatch(self, stop: asyncio.Event) -> None:
         import httpx
 
+        last_purge = 0.0
         async with httpx.AsyncClient(timeout=self.policy.timeout_s) as client:
             while not stop.is_set():
+                if time.monotonic() - last_purge > PURGE_EVERY_S:
+                    horizon = int((time.time() - SEEN_RETENTION.total_seconds()) * 1000)
+                    await asyncio.to_thread(webhooks.purge_seen, self.store, horizon)
+                    last_purge = time.monotonic()
                 due = await asyncio.to_thread(webhooks.due_deliveries, self.store, None, self.concurrency)
                 if due:
                     await asyncio.gather(*(self._attempt(client, d) for d in due))

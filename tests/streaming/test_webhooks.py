@@ -153,3 +153,14 @@ def test_receiver_down_past_the_window_is_parked_then_replayed(
     (_, headers, _body) = receiver.ok()[0]
     assert headers[webhooks.EVENT_ID_HEADER] == dead.event_id
     assert webhooks.dead_deliveries(env.store, "p_down") == []
+
+
+def test_an_event_delivered_again_by_the_topic_is_queued_once(store: Store) -> None:
+    reg = webhooks.register_webhook(store, "p_dup", "https://partner.example/h")
+    first = webhooks.enqueue(store, reg, "ev-1", "booking.confirmed", b"{}")
+    assert first is not None and first.delivery_id == f"{reg.webhook_id}:ev-1"
+    assert webhooks.enqueue(store, reg, "ev-1", "booking.confirmed", b"{}") is None  # replayed by the topic
+    assert len(webhooks.due_deliveries(store)) == 1
+    assert webhooks.purge_seen(store, older_than_ms=0) == 0
+    assert webhooks.purge_seen(store, older_than_ms=2**62) == 1
+    assert webhooks.enqueue(store, reg, "ev-1", "booking.confirmed", b"{}") is not None  # past retention

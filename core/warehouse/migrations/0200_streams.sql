@@ -72,7 +72,9 @@ CREATE TABLE IF NOT EXISTS {db}.stream_dead_letters
     received_at  DateTime64(3, 'UTC')
 )
 ENGINE = ReplacingMergeTree
-ORDER BY (topic, partition, offset, consumer);
+-- a redelivered poison message collapses into one row; the value is in the key because offsets start
+-- again after the embedded broker restarts, and another message at the same offset must stay
+ORDER BY (topic, partition, offset, cityHash64(value), consumer);
 
 CREATE TABLE IF NOT EXISTS {db}.mart_revenue_hourly
 (
