@@ -22,8 +22,11 @@ def api(
     from booking_api.app import create_app
     from booking_api.services import AppConfig
     from core.config import get_settings
+    from core.observability import configure_logging, setup_tracing
 
     settings = get_settings()
+    configure_logging(settings, "ibe-api")
+    setup_tracing(settings, "ibe-api")
     port = port or settings.api_port
     console.print(f"booking API on http://{host}:{port}  (docs: /docs, task queue {task_queue})")
     try:

@@ -18,8 +18,12 @@ def worker(task_queue: str = typer.Option("ibe-booking", help="Temporal task que
 
     from booking_api.temporal.worker import run_worker
     from core.config import get_settings
+    from core.observability import configure_logging, setup_tracing, start_metrics_server
 
     settings = get_settings()
+    configure_logging(settings, "ibe-worker")
+    setup_tracing(settings, "ibe-worker")
+    start_metrics_server(settings)  # only when IBE_METRICS_PORT is set
 
     async def main() -> None:
         stop = asyncio.Event()
