@@ -8,6 +8,7 @@ All keys are `fdb.tuple`-encoded and relative to the deployment's directory (the
 | `meta`                | ("meta", name)                                   | JSON: schema version, smoke records     | core             |
 | `catalog_pointer`     | ("catalog", "current")                           | JSON {seq, load_id, kind}: visible load | catalog assets   |
 | `catalog_last_full`   | ("catalog", "last_full")                         | JSON pointer of the newest full load    | catalog assets   |
+| `catalog_active`      | ("catalog", "active")                            | load id being written (one at a time)   | catalog assets   |
 | `catalog_seq`         | ("catalog", "seq")                               | 8-byte counter: last load seq           | catalog assets   |
 | `catalog_load`        | ("catalog", "load", load_id, "state")            | JSON: progress, resumable cursor        | catalog assets   |
 | `catalog_zdict`       | ("catalog", "zdict", dict_id) / ("catalog", "zdict_current") | zstd dictionary / its id    | catalog assets   |
