@@ -11,6 +11,7 @@ Key layout (tuple-encoded, relative to the deployment; rows of `core/kv/keys.py`
 
     ("catalog", "current")                      JSON {seq, load_id, kind, published_at, dump_date}
     ("catalog", "last_full")                    the same, for the newest published full load
+    ("catalog", "active")                       load_id of the load being written (one at a time)
     ("catalog", "seq")                          8-byte counter: last seq handed out
     ("catalog", "load", load_id, "state")       JSON LoadState: seq, status, resumable cursor, counts
     ("catalog", "zdict", dict_id)               zstd dictionary bytes (see codec.py)
@@ -21,7 +22,9 @@ Key layout (tuple-encoded, relative to the deployment; rows of `core/kv/keys.py`
     ("idx", "geo", lat_cell, lon_cell, hid, seq) struct <dd (lat, lon), b"" = moved away / off sale
     ("region", region_id, seq)                  JSON region record (region dump)
 
-A load is resumable: its cursor (rows applied so far) is committed in the same transaction as the
+Loads are applied one at a time and in dump order: a load cannot start while another is half
+written (re-run that one: it resumes), nor apply a dump older than the published one. A load is
+resumable: its cursor (rows applied so far) is committed in the same transaction as the
 rows, so a crashed load re-run with the same load id starts after the last committed chunk and
 writes each row exactly once. Each transaction stays far inside the store's limits (10 MB).
 """
@@ -50,6 +53,7 @@ IDX_REGION = INDEX.sub("region")
 IDX_GEO = INDEX.sub("geo")
 POINTER_KEY = CATALOG.key("current")
 LAST_FULL_KEY = CATALOG.key("last_full")
+ACTIVE_KEY = CATALOG.key("active")
 SEQ_KEY = CATALOG.key("seq")
 
 GEO_CELL_DEG = 0.02  # about 2.2 km of latitude: a city-centre search reads a handful of ranges
@@ -99,6 +103,21 @@ class LoadState:
     @classmethod
     def from_json(cls, raw: bytes) -> LoadState:
         return cls(**orjson.loads(raw))
+
+
+class StaleLoad(RuntimeError):
+    """A load would make older content visible over newer content."""
+
+
+class LoadInProgress(RuntimeError):
+    """Another load is half written; it must be finished (re-run) first."""
+
+
+def _dump_version(dump_date: str | None, kind: str) -> int:
+    """Order of dumps: later dates win; a day's incremental dump wins over that day's full one."""
+    if dump_date is None:
+        return 0
+    return int(dump_date.replace("-", "")) * 10 + (1 if kind == "incremental" else 0)
 
 
 def _now() -> str:
@@ -176,6 +195,18 @@ class ServingLoad:
             raw = tr.get(_state_key(load_id))
             if raw is not None:
                 return LoadState.from_json(raw)
+            active = tr.get(ACTIVE_KEY)
+            if active is not None:
+                raise LoadInProgress(
+                    f"load {active.decode()} is still being written: re-run it to finish it before "
+                    f"starting {load_id} (loads are applied one at a time, in dump order)"
+                )
+            current = _pointer(tr)
+            if current is not None and _dump_version(current.dump_date, current.kind) > _dump_version(
+                dump_date, kind
+            ):
+                raise StaleLoad(f"{load_id} is older than the published load {current.load_id}")
+            tr.set(ACTIVE_KEY, load_id.encode())
             tr.add(SEQ_KEY, 1)
             seq = decode_counter(tr.get(SEQ_KEY))
             state = LoadState(load_id=load_id, seq=seq, kind=kind, dump_date=dump_date)
@@ -297,13 +328,22 @@ class ServingLoad:
                 return state
             current = _pointer(tr)
             if current is not None and current.seq > state.seq:
-                raise RuntimeError(
-                    f"load {state.load_id} (seq {state.seq}) is older than the published load "
-                    f"{current.load_id} (seq {current.seq}); start a new load instead"
+                raise StaleLoad(
+                    f"load {state.load_id} (seq {state.seq}) started before the published load "
+                    f"{current.load_id} (seq {current.seq}); start it again as a new load"
+                )
+            if current is not None and _dump_version(current.dump_date, current.kind) > _dump_version(
+                state.dump_date, state.kind
+            ):
+                raise StaleLoad(
+                    f"load {state.load_id} applies a dump older than the published {current.load_id}; "
+                    f"publishing it would bring back older content"
                 )
             state.status, state.published_at = "published", _now()
             pointer = LoadPointer(state.seq, state.load_id, state.kind, state.published_at, state.dump_date)
             tr.set(POINTER_KEY, orjson.dumps(asdict(pointer)))
+            if tr.get(ACTIVE_KEY) == state.load_id.encode():
+                tr.clear(ACTIVE_KEY)
             if state.kind == "full":
                 tr.set(LAST_FULL_KEY, orjson.dumps(asdict(pointer)))
             tr.set(_state_key(state.load_id), state.to_json())

@@ -137,3 +137,20 @@ def test_regions_and_geo_edges(store) -> None:
     assert [h.hid for h in near] == [1, 2] or [h.hid for h in near] == [2, 1]
     with pytest.raises(ValueError):
         hotels_near(store, 10.0, 0.0, 5000)
+
+
+def test_loads_go_one_at_a_time_and_never_back_in_time(store) -> None:
+    from core.catalog.serving import LoadInProgress, StaleLoad
+
+    first = ServingLoad.open(store, "full-b", "full", "2026-11-23")
+    first.write([row(record(1, name="New"))])
+    with pytest.raises(LoadInProgress):  # the half-written load must be finished first
+        ServingLoad.open(store, "inc-c", "incremental", "2026-11-24")
+    ServingLoad.open(store, "full-b", "full", "2026-11-23").publish()  # re-running it finishes it
+    with pytest.raises(StaleLoad):  # an older dump would bring back older content
+        ServingLoad.open(store, "inc-a", "incremental", "2026-11-20")
+    assert get_hotel(store, 1).name == "New"
+    later = ServingLoad.open(store, "inc-c", "incremental", "2026-11-24")
+    later.write([row(record(1, name="Newer"))])
+    later.publish()
+    assert get_hotel(store, 1).name == "Newer"
