@@ -24,6 +24,7 @@ from core.catalog.stager import iter_row_groups
 from core.catalog.staging import content_hash
 
 STORE_RECONCILES = "store_reconciles"
+SERVING_POOL = "catalog_serving"  # loads are applied one at a time (give the pool a limit of 1)
 CATALOG_FRESHNESS = "catalog_freshness"
 MAX_FULL_AGE_DAYS = 8
 SAMPLE_HOTELS = 200
@@ -50,6 +51,7 @@ def serving_rows(dump: Path, accepted: Path) -> Iterator[ServingRow]:
     deps=[validated_hotels],
     required_resource_keys={"store", "catalog_files", "progress"},
     kinds={"foundationdb"},
+    pool=SERVING_POOL,
     check_specs=[
         AssetCheckSpec(STORE_RECONCILES, asset="hotels_serving",
                        description="every accepted line applied; a sample reads back with the same content"),
