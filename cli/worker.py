@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli.output import console, fail
+from cli.output import console, err_console
 
 
 def register(app: typer.Typer) -> None:
@@ -14,7 +14,9 @@ def register(app: typer.Typer) -> None:
 def worker(task_queue: str = typer.Option("ibe-booking", help="Temporal task queue to poll.")) -> None:
     """Run the booking sagas' worker until interrupted (SIGINT/SIGTERM stop it cleanly)."""
     import asyncio
+    import os
     import signal
+    import sys
 
     from booking_api.temporal.worker import run_worker
     from core.config import get_settings
@@ -36,6 +38,13 @@ def worker(task_queue: str = typer.Option("ibe-booking", help="Temporal task que
     try:
         asyncio.run(main())
     except RuntimeError as exc:
-        if "connect" in str(exc).lower():
-            fail(f"cannot reach Temporal at {settings.temporal_target}: start it with `ibe stack up`")
-        raise
+        if "connect" not in str(exc).lower():
+            raise
+        err_console.print(
+            f"[bold red]error:[/] cannot reach Temporal at {settings.temporal_target}: start it with `ibe stack up`",
+            highlight=False,
+        )
+        # Exit at once: the Temporal client's native threads can abort a normal interpreter shutdown.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(1)

@@ -33,3 +33,16 @@ def test_api_and_worker_commands_are_registered():
     for command in (["api", "--help"], ["worker", "--help"]):
         result = CliRunner().invoke(app, command)
         assert result.exit_code == 0 and "task-queue" in result.output
+
+
+def test_worker_without_temporal_is_one_clear_line(settings: Settings):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    ibe = str(Path(sys.executable).parent / "ibe")
+    env = {**os.environ, "IBE_TEMPORAL_ADDRESS": f"127.0.0.1:{settings.temporal_port}"}
+    done = subprocess.run([ibe, "worker"], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert "cannot reach Temporal" in done.stderr and "Traceback" not in done.stderr + done.stdout
