@@ -108,8 +108,9 @@ class LocalDumpFolder(DumpSource):
         hotels = folder / (self.full_name if kind == "full" else self.incremental_name)
         if not hotels.exists():
             raise FileNotFoundError(f"no {kind} dump in {folder} (expected {hotels.name})")
-        regions = folder / self.regions_name
-        return FetchedDump(hotels, regions if regions.exists() else None, f"folder {folder}")
+        regions = folder / self.regions_name  # comes with the full dump, as from RateHawk
+        has_regions = kind == "full" and regions.exists()
+        return FetchedDump(hotels, regions if has_regions else None, f"folder {folder}")
 
 
 class RateHawkDumps(DumpSource):
