@@ -81,6 +81,7 @@ async def test_search_region_cheapest_rates_with_catalog_content_and_cache(sim_e
     assert first.status_code == 200, first.text
     page = first.json()
     assert page["cached"] is False and page["total_hotels"] >= 1
+    assert int(first.headers["ratelimit-remaining"]) < int(first.headers["ratelimit-limit"])
     prices = []
     for hotel in page["hotels"]:
         assert hotel["name"] == names[hotel["hid"]]

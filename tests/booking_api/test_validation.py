@@ -130,9 +130,11 @@ async def test_booking_validation(api: Api):
     assert doc["errors"][0]["field"] == "Idempotency-Key"
 
 
-async def test_unknown_booking_is_404_problem(api: Api):
+async def test_unknown_booking_route_and_method_are_problems(api: Api):
     doc = problem(await api.client.get("/v1/bookings/bk_nope", headers=api.auth("book")), 404)
     assert "bk_nope" in doc["detail"]
+    problem(await api.client.get("/v1/nothing-here"), 404)
+    problem(await api.client.delete("/v1/search", headers=api.auth("search")), 405)
 
 
 async def test_rate_limit_headers_and_429(api: Api, settings):
