@@ -28,6 +28,8 @@ Payment events are the cash side and are not counted as revenue.
 
 from __future__ import annotations
 
+import os
+import time
 import uuid
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -69,7 +71,21 @@ def _utcnow() -> datetime:
 
 
 def new_event_id() -> str:
-    return str(uuid.uuid4())
+    """A UUIDv7 (RFC 9562): 48-bit Unix milliseconds first, then random bits.
+
+    Time-ordered ids keep one batch's ids close together in the sink's (day, event_id) order, so its
+    dedup lookup reads a few granules instead of the whole day.
+    """
+    ms = time.time_ns() // 1_000_000
+    rand = int.from_bytes(os.urandom(10), "big")
+    value = (
+        (ms & 0xFFFF_FFFF_FFFF) << 80
+        | 0x7 << 76
+        | ((rand >> 62) & 0xFFF) << 64
+        | 0b10 << 62
+        | (rand & 0x3FFF_FFFF_FFFF_FFFF)
+    )
+    return str(uuid.UUID(int=value))
 
 
 class Event(BaseModel):

@@ -89,3 +89,16 @@ def test_money_refuses_floats_and_mixed_currencies() -> None:
         Money.of(1, "EUR") + Money.of(1, "USD")
     assert Money.of("10.005", "EUR").quantized().amount == Decimal("10.00")
     assert Money.of("100", "USD").convert(Decimal("0.9123"), "EUR") == Money.of("91.23", "EUR")
+
+
+def test_event_ids_are_time_ordered_uuid7() -> None:
+    import time
+    import uuid
+
+    from core.domain.events import new_event_id
+
+    first = [new_event_id() for _ in range(100)]
+    time.sleep(0.002)
+    later = new_event_id()
+    assert uuid.UUID(later).version == 7 and len(set(first)) == 100
+    assert all(earlier < later for earlier in first)
