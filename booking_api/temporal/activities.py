@@ -218,10 +218,20 @@ class BookingActivities(PaymentSteps):
         )
         await self._tx(lambda tr: orders.update_attempt(tr, b.id, inp.partner_order_id, "finishing"))
         try:
-            outcome = await self.ratehawk.booking_finish(request)
+            outcome: str = await self.ratehawk.booking_finish(request)
         except TransientError:
             raise
         except RateHawkError as exc:
+            if exc.slug == "double_booking_finish" and activity.info().attempt > 1:
+                # An earlier attempt of this step finished the order and its answer was lost (the
+                # worker died): the status polling tells how it ended.
+                outcome = "already finished"
+                await self._tx(
+                    lambda tr: records.transition(
+                        tr, b.id, S.SUPPLIER_PENDING, f"finish {inp.partner_order_id}: {outcome}"
+                    )
+                )
+                return
             slug = exc.slug
             await self._tx(
                 lambda tr: orders.update_attempt(tr, b.id, inp.partner_order_id, "failed", error=slug)

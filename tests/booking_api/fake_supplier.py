@@ -24,6 +24,7 @@ class FakeRateHawk:
         self.cancelled: list[str] = []
         self.form_failures: list[str] = []  # slugs answered by the next form calls, in order
         self.price_increase: Decimal = Decimal(0)
+        self.finish_answers_lost = 0
         self._polls: Counter[str] = Counter()
 
     def _trigger(self, poid: str) -> str:
@@ -73,7 +74,12 @@ class FakeRateHawk:
         poid = request.partner.partner_order_id
         if self._trigger(poid) in FINISH_FAILS:
             raise make_error(self._trigger(poid), endpoint="hotel/order/booking/finish/")
+        if poid in self.finished:
+            raise make_error("double_booking_finish", endpoint="hotel/order/booking/finish/")
         self.finished.append(poid)
+        if self.finish_answers_lost > 0:  # the order is finished, but the answer never arrives
+            self.finish_answers_lost -= 1
+            raise ConnectionResetError("connection lost after the request was processed")
         return "accepted"
 
     async def booking_status(self, partner_order_id: str) -> BookingStatus:

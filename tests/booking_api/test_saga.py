@@ -232,3 +232,13 @@ async def test_live_state_query(saga_env: SagaEnv):
             break
         await asyncio.sleep(0.1)
     assert resp.json()["saga"] == {"step": "done", "partner_order_id": f"{bid}-1", "compensations": []}
+
+
+async def test_finish_answer_lost_then_double_booking_finish_goes_on_polling(saga_env: SagaEnv):
+    saga_env.supplier.finish_answers_lost = 1
+    bid = (await saga_env.book(booking_body(), "finish-lost-0001")).json()["booking_id"]
+    doc = await saga_env.wait_state(bid, {"confirmed", "failed"}, timeout_s=40)
+    assert doc["state"] == "confirmed", doc["history"]
+    assert saga_env.supplier.calls["finish"] == 2 and saga_env.supplier.finished == [f"{bid}-1"]
+    assert "finish " + f"{bid}-1: already finished" in [h["note"] for h in doc["history"]]
+    assert saga_env.supplier.cancelled == []
