@@ -6,9 +6,11 @@ transaction. A crash anywhere before that mark republishes the round on restart:
 gap; the sink drops duplicates by event id. Nothing is kept in memory across restarts.
 
 The embedded broker keeps nothing across its own restart, so the relay checks for lost data: an offset
-the broker assigns that is not above the highest it assigned before on that partition, or a topic the
-relay published to that no longer exists, means the broker lost data; the relay then recreates the topics
-and replays every entry still in the outbox (kept for the retention window), from the first.
+the broker assigns that is not above the highest it assigned before on that partition (seen on every
+send), or, checked when idle and at start, a topic it published to that is missing or a partition it
+published to that is empty, means the broker lost data; the relay then recreates the topics and replays
+every entry still in the outbox (kept for the retention window), from the first. The highest offsets
+live in the store beside the cursor, so a relay restarted against a fresh broker notices too.
 """
 
 from __future__ import annotations

@@ -10,7 +10,12 @@ One micro-batch (bounded by `max_records` and `max_wait_ms`):
 4. commit the offsets.
 A crash before 4 redelivers the batch; step 2 then finds the ids and inserts nothing. Offsets are
 committed only after the insert, so nothing is lost. On embedded chDB the warehouse turn lock also
-serializes two sinks of one group during a rebalance, so the lookup and the insert act as one step.
+serializes two sinks of one group during a rebalance, so the lookup and the insert act as one step. (On
+a ClickHouse server two sinks could race in the short window of a rebalance; partitions have one owner
+otherwise, and one event's redeliveries stay on its partition.)
+
+`run` decodes batch k+1 while batch k is written, with one write in flight so every lookup sees the
+inserts before it, and keeps the warehouse session across back-to-back batches (streaming/turn.py).
 """
 
 from __future__ import annotations
