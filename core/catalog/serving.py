@@ -258,8 +258,21 @@ class ServingLoad:
 
         def apply(tr: Transaction) -> LoadState:
             state = LoadState.from_json(tr.get(_state_key(self.state.load_id)) or self.state.to_json())
+            olds = {row.hid: _hash_entry(tr.get(HOTEL_HASH.key(row.hid))) for row in chunk if not row.deleted}
+            changed = [
+                row for row in chunk if not row.deleted and (olds[row.hid] is None or olds[row.hid][0] != row.content_hash)
+            ]  # fmt: skip
+            blobs = dict(
+                zip((row.hid for row in changed), codec.compress_many([r.raw for r in changed]), strict=True)
+            )
             for row in chunk:
-                _apply_row(tr, row, seq, codec, state)
+                if row.deleted:
+                    state.off_sale += _take_off_sale(tr, row.hid, seq)
+                elif row.hid in blobs:
+                    _write_row(tr, row, olds[row.hid], blobs[row.hid], seq)
+                    state.written += 1
+                else:
+                    state.unchanged += 1
             state.rows_done += len(chunk)
             tr.set(_state_key(state.load_id), state.to_json())
             return state
@@ -362,22 +375,18 @@ def _not_in(hids: list[int], sorted_seen: np.ndarray) -> list[int]:
     return arr[~present].tolist()
 
 
-def _hash_entry(raw: bytes | None) -> tuple[bytes, int | None, int | None, int | None] | None:
+_HashEntry = tuple[bytes, int | None, int | None, int | None]
+
+
+def _hash_entry(raw: bytes | None) -> _HashEntry | None:
     if raw is None:
         return None
     h, region_id, lat_i, lon_i = fdb.tuple.unpack(raw)
     return h, region_id, lat_i, lon_i
 
 
-def _apply_row(tr: Transaction, row: ServingRow, seq: int, codec: RecordCodec, state: LoadState) -> None:
-    if row.deleted:
-        state.off_sale += _take_off_sale(tr, row.hid, seq)
-        return
-    old = _hash_entry(tr.get(HOTEL_HASH.key(row.hid)))
-    if old is not None and old[0] == row.content_hash:
-        state.unchanged += 1
-        return
-    blob = codec.compress(row.raw)
+def _write_row(tr: Transaction, row: ServingRow, old: _HashEntry | None, blob: bytes, seq: int) -> None:
+    """A new version of a hotel, and its index entries moved if its region or geo cell changed."""
     if len(blob) > MAX_VALUE_BYTES:
         raise ValueError(f"hotel {row.hid}: compressed record of {len(blob):,} bytes exceeds the store limit")
     tr.set(HOTEL.key(row.hid, seq), blob)
@@ -395,7 +404,6 @@ def _apply_row(tr: Transaction, row: ServingRow, seq: int, codec: RecordCodec, s
     if lat_i is not None:
         tr.set(IDX_GEO.key(lat_i, lon_i, row.hid, seq), _POS.pack(row.latitude, row.longitude))
     tr.set(HOTEL_HASH.key(row.hid), fdb.tuple.pack((row.content_hash, row.region_id, lat_i, lon_i)))
-    state.written += 1
 
 
 def _take_off_sale(tr: Transaction, hid: int, seq: int) -> int:
