@@ -9,6 +9,7 @@ Tansu reports partition ends a little low (the last batch's base offset + 1), so
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 from core.config import Settings
@@ -28,6 +29,8 @@ def relay_backlog(settings: Settings) -> dict[str, Any]:
     from core import outbox
     from core.kv import open_store
 
+    if settings.fdb_cluster_file is None and not settings.store_path.exists():
+        raise FileNotFoundError(f"no store yet at {settings.store_path}")
     with open_store(settings) as store:
         last, cursor = outbox.last_sequence(store), outbox.published_cursor(store)
         return {"outbox_last": last, "published": cursor, "backlog": max(last - cursor, 0)}
@@ -37,7 +40,16 @@ async def _lag(bootstrap: str, group: str, prefix: str) -> dict[str, int]:
     from aiokafka import AIOKafkaConsumer, TopicPartition
 
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
-    await consumer.start()
+    quiet = logging.getLogger("aiokafka")
+    level = quiet.level
+    quiet.setLevel(logging.CRITICAL)  # a broker that is down is reported once, as a status line
+    try:
+        await consumer.start()
+    except Exception:
+        await consumer.stop()
+        raise
+    finally:
+        quiet.setLevel(level)
     try:
         lag: dict[str, int] = {}
         for topic in TOPICS:
@@ -58,13 +70,16 @@ async def _lag(bootstrap: str, group: str, prefix: str) -> dict[str, int]:
 
 
 def sink_lag(settings: Settings, group: str = SINK_GROUP, prefix: str = "") -> dict[str, int]:
-    return asyncio.run(asyncio.wait_for(_lag(settings.kafka_bootstrap_servers, group, prefix), 15))
+    return asyncio.run(asyncio.wait_for(_lag(settings.kafka_bootstrap_servers, group, prefix), 10))
 
 
 def freshness(settings: Settings) -> dict[str, Any]:
     from core.warehouse import Warehouse
 
-    warehouse = Warehouse(settings)
+    if settings.warehouse_embedded and not settings.warehouse_path.exists():
+        raise FileNotFoundError(f"no warehouse yet at {settings.warehouse_path}")
+    # a status must not wait long for a warehouse turn held by a long job
+    warehouse = Warehouse(settings.model_copy(update={"warehouse_lock_timeout_s": 5.0}))
     _, rows = warehouse.query(FRESHNESS_SQL.format(db=warehouse.database))
     count, p50, p99 = rows[0]
     dead = warehouse.query(
@@ -92,3 +107,27 @@ def stream_health(settings: Settings, prefix: str = "", group: str = SINK_GROUP)
         except Exception as exc:  # a status line per part, never a traceback
             report["errors"][name] = f"{type(exc).__name__}: {exc}"[:200]
     return report
+
+
+def health_lines(report: dict[str, Any]) -> list[str]:
+    """`stream_health`'s report as short lines for a console."""
+    lines = []
+    if "relay" in report:
+        r = report["relay"]
+        lines.append(
+            f"relay     backlog {r['backlog']} (outbox {r['outbox_last']}, published {r['published']})"
+        )
+    if "sink_lag" in report:
+        lag = report["sink_lag"]
+        lines.append(
+            f"sink      lag {sum(lag.values())} messages ({', '.join(f'{t} {n}' for t, n in lag.items())})"
+        )
+    if "warehouse" in report:
+        w = report["warehouse"]
+        p99 = "n/a" if w["freshness_p99_ms"] is None else f"{w['freshness_p99_ms']:.0f} ms"
+        lines.append(
+            f"marts     freshness p99 {p99} over {w['events_15m']} events (15 min), "
+            f"dead letters {w['dead_letters_24h']} (24 h)"
+        )
+    lines += [f"{name:<9} unavailable: {error}" for name, error in report["errors"].items()]
+    return lines

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from core.domain.events import TOPICS
 from streaming import marts
-from streaming.health import stream_health
+from streaming.health import health_lines, stream_health
 from streaming.relay import Relay
 from streaming.sink import Sink
 from streaming.synthetic import journeys
@@ -72,3 +72,5 @@ def test_ten_thousand_events_reach_the_marts_exactly(stream_env: StreamEnv) -> N
     assert set(health["sink_lag"]) == {env.prefix + t for t in TOPICS}
     assert health["warehouse"]["events_15m"] == 10_000
     assert 0 <= health["warehouse"]["freshness_p99_ms"] < 60_000
+    lines = health_lines(health)
+    assert lines[0].startswith("relay     backlog 0") and "freshness p99" in lines[2]
