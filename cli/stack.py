@@ -67,8 +67,12 @@ def stack_status() -> None:
     """Show each engine's state and whether it answers its protocol."""
     from core.config import get_settings
     from core.stack import status
+    from streaming.health import health_lines, stream_health
 
-    _print(status(get_settings()))
+    settings = get_settings()
+    _print(status(settings))
+    for line in health_lines(stream_health(settings)):  # outbox backlog, consumer lag, mart freshness
+        console.print(f"  {line}", highlight=False)
 
 
 @stack_app.command("check")
