@@ -105,7 +105,8 @@ def stream_health(settings: Settings, prefix: str = "", group: str = SINK_GROUP)
         try:
             report[name] = probe()
         except Exception as exc:  # a status line per part, never a traceback
-            report["errors"][name] = f"{type(exc).__name__}: {exc}"[:200]
+            text = str(exc) if str(exc).startswith(type(exc).__name__) else f"{type(exc).__name__}: {exc}"
+            report["errors"][name] = text.split(" from [")[0][:160]
     return report
 
 
