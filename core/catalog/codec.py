@@ -34,12 +34,7 @@ class RecordCodec:
     def __init__(self, zdict: zstandard.ZstdCompressionDict | None) -> None:
         self.zdict = zdict
         self.dict_id = zdict.dict_id() if zdict is not None else 0
-        params = {"level": LEVEL, "write_content_size": True}
-        self._compressor = (
-            zstandard.ZstdCompressor(dict_data=zdict, **params)
-            if zdict
-            else zstandard.ZstdCompressor(**params)
-        )
+        self._compressor = zstandard.ZstdCompressor(level=LEVEL, dict_data=zdict, write_content_size=True)
 
     def compress(self, raw: bytes) -> bytes:
         return self._compressor.compress(raw)
@@ -49,7 +44,7 @@ class RecordCodec:
         if len(raws) < 16:
             return [self._compressor.compress(r) for r in raws]
         frames = self._compressor.multi_compress_to_buffer(list(raws), threads=-1)
-        return [frame.tobytes() for frame in frames]
+        return [frames[i].tobytes() for i in range(len(frames))]
 
 
 def train(samples: Sequence[bytes]) -> zstandard.ZstdCompressionDict | None:

@@ -259,9 +259,7 @@ class ServingLoad:
         def apply(tr: Transaction) -> LoadState:
             state = LoadState.from_json(tr.get(_state_key(self.state.load_id)) or self.state.to_json())
             olds = {row.hid: _hash_entry(tr.get(HOTEL_HASH.key(row.hid))) for row in chunk if not row.deleted}
-            changed = [
-                row for row in chunk if not row.deleted and (olds[row.hid] is None or olds[row.hid][0] != row.content_hash)
-            ]  # fmt: skip
+            changed = [row for row in chunk if not row.deleted and _differs(olds[row.hid], row.content_hash)]
             blobs = dict(
                 zip((row.hid for row in changed), codec.compress_many([r.raw for r in changed]), strict=True)
             )
@@ -376,6 +374,10 @@ def _not_in(hids: list[int], sorted_seen: np.ndarray) -> list[int]:
 
 
 _HashEntry = tuple[bytes, int | None, int | None, int | None]
+
+
+def _differs(old: _HashEntry | None, content_hash: bytes) -> bool:
+    return old is None or old[0] != content_hash
 
 
 def _hash_entry(raw: bytes | None) -> _HashEntry | None:

@@ -176,8 +176,8 @@ def stage_regions(dump: Path, folder: Path) -> int:
         name = rec.get("name")
         if type(name) is dict:
             name = name.get("en") or next(iter(name.values()), None)
-        center = rec.get("center") if type(rec.get("center")) is dict else {}
-        hids = rec.get("hids") if type(rec.get("hids")) is list else []
+        center: dict[str, Any] = rec["center"] if type(rec.get("center")) is dict else {}
+        hids: list[Any] = rec["hids"] if type(rec.get("hids")) is list else []
         slim = {k: v for k, v in rec.items() if k != "hids"}  # a big city lists 100k+ hids
         for key, value in (
             ("line_no", line_no), ("region_id", rec["id"]), ("type", _text(rec.get("type"))),

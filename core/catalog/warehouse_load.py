@@ -272,22 +272,16 @@ class CatalogWarehouse:
 
     def counts(self, load_id: str) -> dict[str, int]:
         """Rows a load wrote, per table (dim_hotels split into hotels on sale and deleted rows)."""
-        with self.warehouse.session() as client:
-            out = {}
-            for table in (*HOTEL_TABLES, "catalog_quarantine"):
-                out[table] = int(
-                    client.command(
-                        f"SELECT count() FROM {self.db}.{table} WHERE load_id = {{load_id:String}}",
-                        parameters={"load_id": load_id},
-                    )
-                )
-            out["dim_hotels_from_dump"] = int(
-                client.command(
-                    f"SELECT count() FROM {self.db}.dim_hotels WHERE load_id = {{load_id:String}} AND line_no > 0",
-                    parameters={"load_id": load_id},
-                )
-            )
-        return out
+        parts = [
+            f"SELECT '{table}', count() FROM {self.db}.{table} WHERE load_id = {{load_id:String}}"
+            for table in (*HOTEL_TABLES, "catalog_quarantine")
+        ]
+        parts.append(
+            f"SELECT 'dim_hotels_from_dump', count() FROM {self.db}.dim_hotels "
+            f"WHERE load_id = {{load_id:String}} AND line_no > 0"
+        )
+        _, rows = self.warehouse.query(" UNION ALL ".join(parts), {"load_id": load_id})
+        return {str(name): int(n) for name, n in rows}
 
     def last_full_load(self) -> tuple[str, date] | None:
         """(load_id, dump date) of the newest full load recorded, or None."""
