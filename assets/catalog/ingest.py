@@ -75,6 +75,13 @@ def ratehawk_dump(context: AssetExecutionContext) -> MaterializeResult:
     )
 
 
+class StagingConfig(Config):
+    """How staging parses: lines per batch (memory) and parsing processes (0: automatic)."""
+
+    batch_lines: int = 10_000
+    workers: int = 0
+
+
 @asset(
     group_name=GROUP,
     partitions_def=CATALOG_PARTITIONS,
@@ -82,7 +89,7 @@ def ratehawk_dump(context: AssetExecutionContext) -> MaterializeResult:
     required_resource_keys={"catalog_files", "progress"},
     kinds={"polars", "parquet"},
 )
-def staged_hotels(context: AssetExecutionContext) -> MaterializeResult:
+def staged_hotels(context: AssetExecutionContext, config: StagingConfig) -> MaterializeResult:
     """Every dump line as typed rows in Parquet: hotels, room groups, amenities, images, descriptions, regions.
 
     Streams the dump in bounded batches (memory does not grow with the dump) and parses each line
@@ -96,7 +103,11 @@ def staged_hotels(context: AssetExecutionContext) -> MaterializeResult:
     dump = folders.read_summary("dump")
     progress.say("stage", f"parsing {Path(dump['hotels']).name}")
     result = stage_dump(
-        Path(dump["hotels"]), folders.staged, progress=lambda n: progress.say("stage", f"{n:,} lines")
+        Path(dump["hotels"]),
+        folders.staged,
+        batch_lines=config.batch_lines,
+        progress=lambda n: progress.say("stage", f"{n:,} lines"),
+        workers=config.workers or None,
     )
     regions = stage_regions(Path(dump["regions"]), folders.staged) if dump["regions"] else 0
     summary = {"lines": result.lines, "raw_bytes": result.raw_bytes, "problems": result.problems,
