@@ -72,5 +72,9 @@ def test_ten_thousand_events_reach_the_marts_exactly(stream_env: StreamEnv) -> N
     assert set(health["sink_lag"]) == {env.prefix + t for t in TOPICS}
     assert health["warehouse"]["events_15m"] == 10_000
     assert 0 <= health["warehouse"]["freshness_p99_ms"] < 60_000
+    from prometheus_client import REGISTRY
+
+    assert (REGISTRY.get_sample_value("ibe_sink_inserted_total") or 0) >= 10_000
+    assert (REGISTRY.get_sample_value("ibe_stream_freshness_seconds_count") or 0) >= 10_000
     lines = health_lines(health)
     assert lines[0].startswith("relay     backlog 0") and "freshness p99" in lines[2]
