@@ -127,7 +127,8 @@ class Sink:
     async def run(self, stop: asyncio.Event) -> None:
         """Consume until `stop` is set, decoding batch k+1 while batch k is written (one write in flight,
         so each dedup lookup sees every earlier insert; offsets are committed per batch, after its write)."""
-        await self.start()
+        if self._consumer is None:
+            await self.start()
         pending: asyncio.Task[int] | None = None
         try:
             while not stop.is_set():
