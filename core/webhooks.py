@@ -234,6 +234,23 @@ def due_deliveries(tr: Transaction, now_ms: int | None = None, limit: int = 100)
 
 
 @transactional
+def claim_due(tr: Transaction, lease_ms: int, limit: int = 100, now_ms: int | None = None) -> list[Delivery]:
+    """Take due deliveries for one attempt: each moves `lease_ms` into the future in this transaction.
+
+    Two dispatchers never take the same delivery, and one that dies mid-attempt leaves it due again when
+    the lease ends (at least once). Finish each with `delivered`, `retry_later` or `park`.
+    """
+    now = now_ms if now_ms is not None else _now_ms()
+    claimed = []
+    for delivery in due_deliveries(tr, now + 1, limit):
+        tr.clear(WEBHOOK_DUE.key(delivery.due_at_ms, delivery.delivery_id))
+        delivery.due_at_ms = now + lease_ms
+        tr.set(WEBHOOK_DUE.key(delivery.due_at_ms, delivery.delivery_id), delivery.to_json())
+        claimed.append(delivery)
+    return claimed
+
+
+@transactional
 def next_due_at(tr: Transaction) -> int | None:
     begin, end = WEBHOOK_DUE.range()
     rows = tr.get_range(begin, end, limit=1)

@@ -134,7 +134,8 @@ class WebhookService:
                     horizon = int((time.time() - SEEN_RETENTION.total_seconds()) * 1000)
                     await asyncio.to_thread(webhooks.purge_seen, self.store, horizon)
                     last_purge = time.monotonic()
-                due = await asyncio.to_thread(webhooks.due_deliveries, self.store, None, self.concurrency)
+                lease_ms = int((self.policy.timeout_s + 30) * 1000)
+                due = await asyncio.to_thread(webhooks.claim_due, self.store, lease_ms, self.concurrency)
                 if due:
                     await asyncio.gather(*(self._attempt(client, d) for d in due))
                     continue

@@ -164,3 +164,14 @@ def test_an_event_delivered_again_by_the_topic_is_queued_once(store: Store) -> N
     assert webhooks.purge_seen(store, older_than_ms=0) == 0
     assert webhooks.purge_seen(store, older_than_ms=2**62) == 1
     assert webhooks.enqueue(store, reg, "ev-1", "booking.confirmed", b"{}") is not None  # past retention
+
+
+def test_a_claimed_delivery_is_not_taken_twice_and_comes_back_after_its_lease(store: Store) -> None:
+    reg = webhooks.register_webhook(store, "p_lease", "https://partner.example/h")
+    webhooks.enqueue(store, reg, "ev-9", "booking.confirmed", b"{}")
+    (claimed,) = webhooks.claim_due(store, lease_ms=60_000)
+    assert webhooks.claim_due(store, lease_ms=60_000) == []  # a second dispatcher finds nothing
+    (again,) = webhooks.claim_due(store, lease_ms=60_000, now_ms=claimed.due_at_ms)  # the first one died
+    assert again.delivery_id == claimed.delivery_id
+    webhooks.delivered(store, again)
+    assert webhooks.due_deliveries(store, now_ms=2**62) == []
