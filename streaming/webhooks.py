@@ -4,10 +4,10 @@ Two loops in one process:
 - a consumer group on `booking.events` queues one delivery per (event, matching registration) in the
   store, then commits its offsets (a crash in between queues the event again: at least once);
 - a dispatcher claims due deliveries with a lease (so several dispatchers never take the same one, and
-  one that dies mid-attempt leaves it due again), POSTs them signed (core/webhooks.py), and on a failure (non-2xx, timeout,
-  connection refused) retries with exponential backoff and jitter (base * 2^attempt, capped) until the
-  retry window (a day) has passed since the first attempt; then the delivery is parked in the partner's
-  dead letters, from which `replay_dead` queues it again.
+  one that dies mid-attempt leaves it due again), POSTs them signed (core/webhooks.py), and on a failure
+  (non-2xx, timeout, connection refused) retries with exponential backoff and jitter (base * 2^attempt,
+  capped) until the retry window (a day) has passed since the first attempt; then the delivery is parked
+  in the partner's dead letters, from which `replay_dead` queues it again.
 A slow or dead partner never blocks the topic: retries wait in the store, not in the consumer.
 """
 
