@@ -77,6 +77,15 @@ def _clean_copy(src: Path, dst: Path) -> Path:
     return dst
 
 
+def _peak_rss_mb() -> float:
+    """This process's peak RSS (VmHWM; ru_maxrss would carry the parent's over exec on Linux)."""
+    try:
+        with open("/proc/self/status") as fh:
+            return next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:")) / 1024
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _child(dump_dir: str, dump_date: str, data_dir: str) -> None:
     """Run one ingest in this (fresh) process and print its figures as JSON."""
     os.environ["IBE_DATA_DIR"] = data_dir
@@ -95,7 +104,7 @@ def _child(dump_dir: str, dump_date: str, data_dir: str) -> None:
         "success": outcome["success"],
         "startup_s": ready - started,
         "ingest_s": done - ready,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_mb": _peak_rss_mb(),
         "lines": meta.get("validated_hotels", {}).get("lines"),
         "quarantined": meta.get("validated_hotels", {}).get("quarantined"),
         "written": meta.get("hotels_serving", {}).get("written"),
