@@ -7,6 +7,12 @@ Asset graph (one partition = one dump: date x full|incremental):
                                                           hotel_room_groups, hotel_amenities (ClickHouse)
                                                        -> quarantine      (ClickHouse + Parquet)
 
+Checks, next to their assets: `lines_reconcile` (dump lines = accepted + quarantined, blocking),
+`quarantine_share_warn` (2%, warning) and `quarantine_share_ceiling` (10%, blocking: nothing is
+loaded), `store_reconciles` (every accepted line applied; a sample reads back byte for byte),
+`warehouse_reconciles`, `quarantine_reconciles`, and `catalog_freshness` (the newest full dump on
+sale is at most 8 days old).
+
 Resources used by key: `ratehawk`, `catalog_files`, `progress`, `store`, `warehouse`
 (see pipelines/resources.py).
 """

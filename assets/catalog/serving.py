@@ -65,7 +65,8 @@ def hotels_serving(context: AssetExecutionContext) -> MaterializeResult:
     limits, with a resume cursor committed alongside: a crashed run re-run resumes where it
     stopped. Hotels whose content hash did not change are skipped, `deleted` records and (for a
     full dump) hotels the dump no longer lists are taken off sale. Nothing is visible until the
-    last step flips the catalog pointer; then the whole load is, at once.
+    last step flips the catalog pointer; then the whole load is, at once. Loads go one at a time
+    and in dump order (pool `catalog_serving`; the store refuses an older dump).
     """
     part = partition_of(context)
     folders = context.resources.catalog_files.folders(part.dump_date, part.kind)
