@@ -49,7 +49,20 @@ def run_ingest(dump_dir: Path, kind: str, dump_date: date, echo: bool = True) ->
                 failure = f"{event.step_key}: {error.message.strip().splitlines()[-1]}"
                 break
         failure = failure or "the run failed"
-    return {"success": result.success, "metadata": metadata, "checks": checks, "failure": failure}
+    reasons: dict[str, int] = {}
+    try:
+        from pipelines.resources import CatalogFiles
+
+        reasons = CatalogFiles().folders(dump_date, kind).read_summary("validated").get("reasons", {})
+    except FileNotFoundError:
+        pass
+    return {
+        "success": result.success,
+        "metadata": metadata,
+        "checks": checks,
+        "failure": failure,
+        "reasons": reasons,
+    }
 
 
 def _print_summary(kind: str, outcome: dict[str, Any]) -> None:
@@ -74,6 +87,11 @@ def _print_summary(kind: str, outcome: dict[str, Any]) -> None:
     ]
     table(("count", "value"), [(k, f"{v:,}" if isinstance(v, int) else v) for k, v in rows if v is not None],
           title=f"catalog ingest ({kind})")  # fmt: skip
+    if outcome.get("reasons"):
+        top = sorted(outcome["reasons"].items(), key=lambda kv: -kv[1])
+        console.print(
+            "quarantine reasons: " + ", ".join(f"{reason} {n:,}" for reason, n in top), highlight=False
+        )
     failed = [name for name, (passed, _) in outcome["checks"].items() if not passed]
     if failed:
         console.print(f"[yellow]checks not passed:[/] {', '.join(failed)}")
