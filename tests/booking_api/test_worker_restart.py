@@ -51,7 +51,7 @@ def slow_status_ratehawk() -> Any:
     from core.ratehawk.simulator import create_app as ratehawk_app
 
     config = SimulatorConfig(
-        hotels=SIM_HOTELS, seed=SIM_SEED, rate_limits=False, faults=FaultSettings(processing_s=3.0)
+        hotels=SIM_HOTELS, seed=SIM_SEED, rate_limits=False, faults=FaultSettings(processing_s=5.0)
     )
     app = ratehawk_app(config)
     with ServedApp(app, lifespan="on") as served:
@@ -86,7 +86,7 @@ async def test_worker_killed_mid_saga_finishes_once(
             rate = await cheapest_rate(env, TEST_HOTEL, query)  # type: ignore[arg-type]
             resp = await env.book(booking_for(TEST_HOTEL, rate, query), "restart-key-0001")
             bid = resp.json()["booking_id"]
-            # The supplier keeps the order `processing` for 3 s: kill the worker while it polls.
+            # The supplier keeps the order `processing` for 5 s: kill the worker while it polls.
             await env.wait_state(bid, {"supplier_pending"}, timeout_s=40)
             kill(workers[0])
             await asyncio.sleep(0.5)
