@@ -65,7 +65,8 @@ def hotels_serving(context: AssetExecutionContext) -> MaterializeResult:
     limits, with a resume cursor committed alongside: a crashed run re-run resumes where it
     stopped. Hotels whose content hash did not change are skipped, `deleted` records and (for a
     full dump) hotels the dump no longer lists are taken off sale. Nothing is visible until the
-    last step flips the catalog pointer; then the whole load is, at once. Loads go one at a time
+    last step flips the catalog pointer; then the whole load is, at once, and the versions it
+    superseded are dropped (compaction of the hids it touched). Loads go one at a time
     and in dump order (pool `catalog_serving`; the store refuses an older dump).
     """
     part = partition_of(context)
@@ -89,6 +90,7 @@ def hotels_serving(context: AssetExecutionContext) -> MaterializeResult:
             if regions.exists():
                 load.write_regions(_region_records(regions))
             load.publish()
+        compacted = load.compact()  # also finishes a compaction an earlier run left half done
         state = load.state
         sample_ok, sampled = _sample_matches(store, accepted)
     progress.say(
@@ -106,6 +108,7 @@ def hotels_serving(context: AssetExecutionContext) -> MaterializeResult:
             "unchanged": state.unchanged,
             "off_sale": state.off_sale,
             "regions": state.regions,
+            "superseded_versions_dropped_for": compacted,
         },
         check_results=[
             AssetCheckResult(

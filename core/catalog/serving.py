@@ -12,6 +12,8 @@ Key layout (tuple-encoded, relative to the deployment; rows of `core/kv/keys.py`
     ("catalog", "current")                      JSON {seq, load_id, kind, published_at, dump_date}
     ("catalog", "last_full")                    the same, for the newest published full load
     ("catalog", "active")                       load_id of the load being written (one at a time)
+    ("catalog", "load", load_id, "touched", hid)  old and new places of a hid the load changed,
+                                                until `compact` has dropped the versions it superseded
     ("catalog", "seq")                          8-byte counter: last seq handed out
     ("catalog", "load", load_id, "state")       JSON LoadState: seq, status, resumable cursor, counts
     ("catalog", "zdict", dict_id)               zstd dictionary bytes (see codec.py)
@@ -60,6 +62,7 @@ GEO_CELL_DEG = 0.02  # about 2.2 km of latitude: a city-centre search reads a ha
 MAX_RADIUS_KM = 200.0
 TX_MAX_ROWS = 2_000
 TX_MAX_BYTES = 4_000_000  # the store allows 10 MB a transaction; leave room for index keys
+COMPACT_BATCH = 500
 TRAIN_SAMPLES = 1_000  # about 6 MB of records: ~100x the dictionary, as zstd advises
 _LIVE = b"\x01"
 _GONE = b""
@@ -263,11 +266,12 @@ class ServingLoad:
             blobs = dict(
                 zip((row.hid for row in changed), codec.compress_many([r.raw for r in changed]), strict=True)
             )
+            touched = _touched(state.load_id)
             for row in chunk:
                 if row.deleted:
-                    state.off_sale += _take_off_sale(tr, row.hid, seq)
+                    state.off_sale += _take_off_sale(tr, row.hid, seq, touched)
                 elif row.hid in blobs:
-                    _write_row(tr, row, olds[row.hid], blobs[row.hid], seq)
+                    _write_row(tr, row, olds[row.hid], blobs[row.hid], seq, touched)
                     state.written += 1
                 else:
                     state.unchanged += 1
@@ -287,7 +291,10 @@ class ServingLoad:
 
             def apply(tr: Transaction, batch: list[dict[str, Any]] = batch) -> None:
                 for rec in batch:
-                    tr.set(REGION.key(int(rec["id"]), seq), orjson.dumps(rec))
+                    value = orjson.dumps(rec)
+                    newest = tr.get_range(*REGION.range(int(rec["id"])), limit=1, reverse=True)
+                    if not newest or newest[0][1] != value:  # unchanged regions are not written again
+                        tr.set(REGION.key(int(rec["id"]), seq), value)
 
             self.store.run(apply)
             count += len(batch)
@@ -321,7 +328,7 @@ class ServingLoad:
             def apply(tr: Transaction, part: list[int] = part) -> LoadState:
                 state = LoadState.from_json(tr.get(_state_key(self.state.load_id)) or self.state.to_json())
                 for hid in part:
-                    state.off_sale += _take_off_sale(tr, hid, state.seq)
+                    state.off_sale += _take_off_sale(tr, hid, state.seq, _touched(state.load_id))
                 tr.set(_state_key(state.load_id), state.to_json())
                 return state
 
@@ -363,6 +370,34 @@ class ServingLoad:
         self.state = self.store.run(flip)
         return self.state
 
+    def compact(self) -> int:
+        """After publishing: drop the versions this load superseded (records and index entries).
+
+        Only the hids the load wrote or took off sale are visited; bounded transactions, each
+        removing its progress marks, so an interrupted compaction resumes. Returns the hids done.
+        """
+        if not self.published:
+            raise RuntimeError(f"load {self.state.load_id} is not published: nothing may be compacted yet")
+        touched, seq, done = _touched(self.state.load_id), self.state.seq, 0
+        begin, end = touched.range()
+
+        def step(tr: Transaction) -> int:
+            rows = tr.get_range(begin, end, limit=COMPACT_BATCH)
+            for key, value in rows:
+                hid = touched.unpack(key)[0]
+                old_region, old_lat, old_lon, new_region, new_lat, new_lon = fdb.tuple.unpack(value)
+                _prune(tr, HOTEL, (hid,), seq)
+                for region in {old_region, new_region} - {None}:
+                    _prune(tr, IDX_REGION, (region, hid), seq)
+                for cell in {(old_lat, old_lon), (new_lat, new_lon)} - {(None, None)}:
+                    _prune(tr, IDX_GEO, (*cell, hid), seq)
+                tr.clear(key)
+            return len(rows)
+
+        while n := self.store.run(step):
+            done += n
+        return done
+
 
 def _not_in(hids: list[int], sorted_seen: np.ndarray) -> list[int]:
     if not hids:
@@ -387,7 +422,9 @@ def _hash_entry(raw: bytes | None) -> _HashEntry | None:
     return h, region_id, lat_i, lon_i
 
 
-def _write_row(tr: Transaction, row: ServingRow, old: _HashEntry | None, blob: bytes, seq: int) -> None:
+def _write_row(
+    tr: Transaction, row: ServingRow, old: _HashEntry | None, blob: bytes, seq: int, touched: Subspace
+) -> None:
     """A new version of a hotel, and its index entries moved if its region or geo cell changed."""
     if len(blob) > MAX_VALUE_BYTES:
         raise ValueError(f"hotel {row.hid}: compressed record of {len(blob):,} bytes exceeds the store limit")
@@ -406,9 +443,11 @@ def _write_row(tr: Transaction, row: ServingRow, old: _HashEntry | None, blob: b
     if lat_i is not None:
         tr.set(IDX_GEO.key(lat_i, lon_i, row.hid, seq), _POS.pack(row.latitude, row.longitude))
     tr.set(HOTEL_HASH.key(row.hid), fdb.tuple.pack((row.content_hash, row.region_id, lat_i, lon_i)))
+    old_places = old[1:] if old is not None else (None, None, None)
+    tr.set(touched.key(row.hid), fdb.tuple.pack((*old_places, row.region_id, lat_i, lon_i)))
 
 
-def _take_off_sale(tr: Transaction, hid: int, seq: int) -> int:
+def _take_off_sale(tr: Transaction, hid: int, seq: int, touched: Subspace) -> int:
     old = _hash_entry(tr.get(HOTEL_HASH.key(hid)))
     if old is None:
         return 0  # never on sale, or already off sale
@@ -419,7 +458,29 @@ def _take_off_sale(tr: Transaction, hid: int, seq: int) -> int:
     if lat_i is not None:
         tr.set(IDX_GEO.key(lat_i, lon_i, hid, seq), _GONE)
     tr.clear(HOTEL_HASH.key(hid))
+    tr.set(touched.key(hid), fdb.tuple.pack((region_id, lat_i, lon_i, None, None, None)))
     return 1
+
+
+def _touched(load_id: str) -> Subspace:
+    """Hids a load wrote or took off sale, with their old and new places (for `compact`)."""
+    return CATALOG.sub("load", load_id, "touched")
+
+
+def _prune(tr: Transaction, space: Subspace, items: tuple[Any, ...], seq: int) -> None:
+    """Drop the versions of `items` that no reader of load `seq` or later can see.
+
+    Keeps every version newer than `seq` and the newest one at or below it, unless that one is a
+    removal marker with nothing newer (then nothing is left: the key simply does not exist).
+    """
+    rows = tr.get_range(*space.range(*items))
+    visible = [(k, v) for k, v in rows if space.unpack(k)[-1] <= seq]
+    if not visible:
+        return
+    newer = len(rows) > len(visible)
+    stale = visible[:-1] if (visible[-1][1] or newer) else visible
+    for key, _ in stale:
+        tr.clear(key)
 
 
 # -- reading --------------------------------------------------------------------------------------

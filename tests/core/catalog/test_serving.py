@@ -154,3 +154,30 @@ def test_loads_go_one_at_a_time_and_never_back_in_time(store) -> None:
     later.write([row(record(1, name="Newer"))])
     later.publish()
     assert get_hotel(store, 1).name == "Newer"
+
+
+def test_compact_drops_superseded_versions_and_keeps_what_readers_see(store) -> None:
+    from core.catalog.serving import IDX_GEO, IDX_REGION
+    from core.kv.keys import HOTEL
+
+    recs = [record(hid) for hid in range(1, 21)]
+    full_load(store, "full-1", recs).compact()
+    moved = record(1, region=2, lat=40.0, lon=-3.7, name="Moved")
+    second = ServingLoad.open(store, "full-2", "full")
+    second.write([row(moved), *[row(r) for r in recs[1:-1]]])  # hid 20 gone from the dump
+    second.take_off_sale_missing(range(1, 20))
+    second.publish()
+    assert second.compact() == 2  # the moved hotel and the removed one
+
+    def keys(begin_end) -> list[bytes]:
+        return [k for k, _ in store.run(lambda tr: tr.get_range(*begin_end))]
+
+    assert len(keys(HOTEL.range(1))) == 1 and keys(HOTEL.range(20)) == []
+    assert len(keys(HOTEL.range(2))) == 1  # unchanged hotels keep their one version
+    assert keys(IDX_REGION.range(1, 1)) == [] and len(keys(IDX_REGION.range(2, 1))) == 1
+    assert all(k for k in keys(IDX_GEO.range()))  # no stale geo entry of hid 1 or 20 left
+    assert len([k for k in keys(IDX_GEO.range()) if IDX_GEO.unpack(k)[2] in (1, 20)]) == 1
+    assert get_hotel(store, 1).name == "Moved" and get_hotel(store, 20) is None
+    assert hotels_in_region(store, 1) == list(range(2, 20)) and hotels_in_region(store, 2) == [1]
+    assert [h.hid for h in hotels_near(store, 40.0, -3.7, 1)] == [1]
+    assert second.compact() == 0  # nothing left to do: idempotent
