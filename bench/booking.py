@@ -225,6 +225,9 @@ async def _bench(args: argparse.Namespace, urls: dict[str, str], token: str, tem
         r_search = await load("search (uncached)", min(args.requests, 800), args.concurrency, search)
         r_cached = await load("search (cached page)", args.requests, args.concurrency, cached)
         out += [r_bare.line(), r_direct.line(), r_search.line(), r_cached.line()]
+        stats = (await http.get(urls["simulator"] + "/admin/stats")).json()["data"]
+        trouble = {k: v for k, v in stats.items() if not k.endswith((" ok", " total"))}
+        out.append(f"simulator answers other than ok during the searches: {trouble or 'none'}")
         out.append(
             f"search/bare: throughput {r_bare.rps / r_search.rps:.1f}x lower, p99 {r_search.pct(0.99) / r_bare.pct(0.99):.1f}x"
         )

@@ -13,6 +13,7 @@ import anyio.to_thread
 from fastapi import FastAPI
 
 from booking_api.cache import SearchCache
+from booking_api.content import HotelSummaries
 from booking_api.eventbuffer import EventBuffer
 from booking_api.ratelimit import RateLimiter
 from booking_api.temporal.starter import SagaStarter
@@ -40,6 +41,7 @@ class Services:
     limiter: RateLimiter
     cache: SearchCache
     search_events: EventBuffer
+    hotels: HotelSummaries
     key_cache: dict[str, tuple[float, Any]] = field(default_factory=dict)
 
     async def tx(self, fn: Callable[[Transaction], R]) -> R:
@@ -87,6 +89,7 @@ def lifespan_for(settings: Settings, config: AppConfig) -> Callable[[FastAPI], A
             limiter=RateLimiter(redis, prefix=config.redis_prefix + "rl:"),
             cache=SearchCache(redis, ttl_s=config.search_cache_ttl_s, prefix=config.redis_prefix + "serp:"),
             search_events=search_events,
+            hotels=HotelSummaries(store, anyio.to_thread.run_sync),
         )
         search_events.start()
         app.state.services = services

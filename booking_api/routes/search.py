@@ -11,8 +11,7 @@ from fastapi import APIRouter, Header
 from booking_api.deps import SearchKey, ServicesDep
 from booking_api.problems import Problem
 from booking_api.schemas import PrebookRequest, RatesRequest, SearchRequest
-from booking_api.views import cheapest, hotel_summary, price_in, rate_view
-from core.catalog.serving import get_hotels
+from booking_api.views import cheapest, price_in, rate_view
 from core.domain.events import HotelViewed, PrebookRequested, SearchPerformed
 from core.domain.money import Money
 from core.ratehawk.errors import RateHawkError, RateUnavailableError, TransientError
@@ -62,13 +61,13 @@ async def search(
         hotels.sort(key=lambda item: Decimal(item[1][0]["price"]["amount"]))
         start = (body.page - 1) * body.page_size
         window = hotels[start : start + body.page_size]
-        content = await services.call(get_hotels, services.store, [hid for hid, _ in window])
+        content = await services.hotels.get([hid for hid, _ in window])
         page = {
             "total_hotels": len(hotels),
             "page": body.page,
             "page_size": body.page_size,
             "currency": body.currency,
-            "hotels": [{**hotel_summary(content.get(hid), hid), "rates": rates} for hid, rates in window],
+            "hotels": [{**content[hid], "rates": rates} for hid, rates in window],
         }
         await services.cache.put(cache_key, page)
     event = SearchPerformed(
