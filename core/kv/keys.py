@@ -11,6 +11,7 @@ All keys are `fdb.tuple`-encoded and relative to the deployment's directory (the
 | `catalog_active`      | ("catalog", "active")                            | load id being written (one at a time)   | catalog assets   |
 | `catalog_seq`         | ("catalog", "seq")                               | 8-byte counter: last load seq           | catalog assets   |
 | `catalog_load`        | ("catalog", "load", load_id, "state")            | JSON: progress, resumable cursor        | catalog assets   |
+| `catalog_touched`     | ("catalog", "load", load_id, "touched", hid)     | old/new places, until compacted         | catalog assets   |
 | `catalog_zdict`       | ("catalog", "zdict", dict_id) / ("catalog", "zdict_current") | zstd dictionary / its id    | catalog assets   |
 | `hotel`               | ("hotel", hid, seq)                              | zstd(JSON) hotel content; b"" off sale  | catalog assets   |
 | `hotel_hash`          | ("hotel_hash", hid)                              | tuple(hash, region, geo cell) newest    | catalog assets   |
