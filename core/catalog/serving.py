@@ -443,8 +443,8 @@ def _write_row(
     if lat_i is not None:
         tr.set(IDX_GEO.key(lat_i, lon_i, row.hid, seq), _POS.pack(row.latitude, row.longitude))
     tr.set(HOTEL_HASH.key(row.hid), fdb.tuple.pack((row.content_hash, row.region_id, lat_i, lon_i)))
-    old_places = old[1:] if old is not None else (None, None, None)
-    tr.set(touched.key(row.hid), fdb.tuple.pack((*old_places, row.region_id, lat_i, lon_i)))
+    if old is not None:  # a new hotel supersedes nothing: no compaction work for it
+        tr.set(touched.key(row.hid), fdb.tuple.pack((*old[1:], row.region_id, lat_i, lon_i)))
 
 
 def _take_off_sale(tr: Transaction, hid: int, seq: int, touched: Subspace) -> int:
