@@ -73,7 +73,10 @@ def lifespan_for(settings: Settings, config: AppConfig) -> Callable[[FastAPI], A
 
         store = open_store(settings)
         redis = Redis.from_url(settings.redis_target, socket_timeout=2.0, socket_connect_timeout=2.0)
-        ratehawk = RateHawkClient.from_settings(settings, transport=config.ratehawk_transport, timeout_s=30.0)
+        # RateHawk's limits are per key: every API process and worker paces through one budget in Redis.
+        ratehawk = RateHawkClient.from_settings(
+            settings, shared_limits=True, transport=config.ratehawk_transport, timeout_s=30.0
+        )
         sagas = SagaStarter(settings, config.task_queue, config.booking_input)
 
         def tx(fn: Callable[[Transaction], Any]) -> Any:

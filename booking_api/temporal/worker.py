@@ -41,7 +41,7 @@ async def booking_worker(
     store = open_store(settings)
     own = []
     if ratehawk is None:
-        ratehawk = RateHawkClient.from_settings(settings)
+        ratehawk = RateHawkClient.from_settings(settings, shared_limits=True)  # one budget per key
         own.append(ratehawk)
     if payments is None:
         payments = PaymentsClient.from_settings(settings)

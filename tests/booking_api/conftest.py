@@ -211,8 +211,10 @@ async def sim_env(
     from core.payments.client import PaymentsClient
 
     settings = settings.model_copy(
-        update={"ratehawk_base_url": ratehawk_server.url, "payments_base_url": payments_server.url}
-    )
+        # a deployment of its own: the supplier budget in the session's shared Redis is per deployment
+        update={"ratehawk_base_url": ratehawk_server.url, "payments_base_url": payments_server.url,
+                "deployment": f"t{unique}"}
+    )  # fmt: skip
     catalog = load_catalog(settings)
     payments = PaymentsClient(
         payments_server.url, "sk_test_ibe", timeout_s=0.5, max_attempts=3, base_delay_s=0.05

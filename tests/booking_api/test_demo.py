@@ -5,9 +5,10 @@ from __future__ import annotations
 from core.config import Settings
 
 
-async def test_booking_demo(settings: Settings, embedded_stack: Settings):
+async def test_booking_demo(settings: Settings, embedded_stack: Settings, unique: str):
     from booking_api.demo import booking_demo
 
+    settings = settings.model_copy(update={"deployment": f"t{unique}"})  # its own supplier budget
     lines: list[str] = []
     results = await booking_demo(settings, lines.append)
     assert [d["state"] for d in results] == ["cancelled", "failed"]

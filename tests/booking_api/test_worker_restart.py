@@ -32,6 +32,7 @@ def start_worker(settings: Settings, task_queue: str, log: Path) -> subprocess.P
         "IBE_TEMPORAL_ADDRESS": settings.temporal_target,
         "IBE_RATEHAWK_BASE_URL": settings.ratehawk_url,
         "IBE_PAYMENTS_BASE_URL": settings.payments_url,
+        "IBE_DEPLOYMENT": settings.deployment,
     }
     return subprocess.Popen(
         [str(Path(sys.executable).parent / "ibe"), "worker", "--task-queue", task_queue],
@@ -65,8 +66,9 @@ async def test_worker_killed_mid_saga_finishes_once(
     from tests.booking_api.conftest import load_catalog
 
     settings = settings.model_copy(
-        update={"ratehawk_base_url": slow_status_ratehawk.url, "payments_base_url": payments_server.url}
-    )
+        update={"ratehawk_base_url": slow_status_ratehawk.url, "payments_base_url": payments_server.url,
+                "deployment": f"t{unique}"}
+    )  # fmt: skip
     load_catalog(settings)
     task_queue = f"tq-{unique}"
     app = create_app(settings, AppConfig(task_queue=task_queue, redis_prefix=f"t{unique}:",
