@@ -54,15 +54,17 @@ def _spec(context: AssetExecutionContext) -> tuple[LoadSpec, LoadFolders, dict]:
     required_resource_keys={"warehouse", "catalog_files", "progress"},
     check_specs=[
         AssetCheckSpec(WAREHOUSE_RECONCILES, asset="dim_hotels",
-                       description="hotel rows this load wrote = accepted lines; dump lines = loaded + quarantined"),
+                       description="every hotel the dump lists is current with its content, deleted ones are "
+                                   "not; dump lines = accepted + quarantined"),
     ],
 )  # fmt: skip
 def catalog_tables(context: AssetExecutionContext) -> Iterator[MaterializeResult | AssetCheckResult]:
     """Loads the accepted hotels, their room groups and amenities, and the regions into ClickHouse.
 
-    Bulk inserts straight from the staged Parquet (never row by row); the load's own earlier rows
-    are deleted first, so a re-run changes nothing. A full dump also writes a deleted row for each
-    hotel it no longer lists.
+    Bulk inserts straight from the staged Parquet (never row by row), of the hotels whose content
+    changed (compared by content hash with the current rows; unchanged hotels keep theirs). The
+    load's own earlier rows are deleted first, so a re-run changes nothing. A full dump also writes
+    a deleted row for each hotel it no longer lists.
     """
     spec, folders, _ = _spec(context)
     progress = context.resources.progress
@@ -77,14 +79,17 @@ def catalog_tables(context: AssetExecutionContext) -> Iterator[MaterializeResult
             asset_key=name,
             metadata={"rows_loaded": counts[name], "load_id": spec.load_id, "version": spec.version},
         )
-    from_dump = counts["dim_hotels_from_dump"]
-    quarantined = validated["quarantined"]
+    rec = catalog.reconcile(spec)
+    listed = validated["accepted"] - validated["deleted"]
     yield AssetCheckResult(
         check_name=WAREHOUSE_RECONCILES,
         asset_key="dim_hotels",
-        passed=from_dump == validated["accepted"] and from_dump + quarantined == validated["lines"],
-        metadata={"dump_lines": validated["lines"], "hotel_rows": from_dump, "accepted": validated["accepted"],
-                  "quarantined": quarantined},
+        passed=rec["listed_current"] == listed
+        and rec["deleted_current"] == 0
+        and validated["accepted"] + validated["quarantined"] == validated["lines"],
+        metadata={"dump_lines": validated["lines"], "listed_hotels": listed,
+                  "listed_current_same_content": rec["listed_current"], "deleted_still_current": rec["deleted_current"],
+                  "rows_written": counts["dim_hotels_from_dump"], "quarantined": validated["quarantined"]},
     )  # fmt: skip
 
 

@@ -115,8 +115,29 @@ class CatalogWarehouse:
             f"DELETE FROM {self.db}.{table} WHERE load_id = {{load_id:String}}", {"load_id": spec.load_id}
         )
 
-    def _accepted_lines(self, spec: LoadSpec) -> str:
-        return f"(SELECT line_no FROM {_file(spec.accepted)} WHERE NOT ifNull(deleted, false))"
+    def _changed_lines(self, spec: LoadSpec) -> str:
+        """Accepted lines (not deletions) whose content the warehouse does not hold as current yet.
+
+        Unchanged hotels keep their rows (and version): a weekly refresh in which 2% of the hotels
+        changed writes 2% of the rows.
+        """
+        return (
+            f"(SELECT line_no FROM {_file(spec.accepted)} WHERE NOT ifNull(deleted, false) "
+            f"AND (hid, hex(content_hash)) NOT IN (SELECT hid, content_hash FROM {self.db}.hotels_current))"
+        )
+
+    def reconcile(self, spec: LoadSpec) -> dict[str, int]:
+        """After a load: hotels the dump lists that are current with its content, deletions still current."""
+        if not self.warehouse.embedded:  # the server path writes every accepted line under the load id
+            n = self.count("dim_hotels", spec.load_id, "line_no > 0 AND NOT is_deleted")
+            return {"listed_current": n, "deleted_current": 0}
+        accepted = _file(spec.accepted)
+        _, rows = self.warehouse.query(
+            f"SELECT countIf(NOT ifNull(deleted, false) AND (hid, hex(content_hash)) IN "
+            f"(SELECT hid, content_hash FROM {self.db}.hotels_current)), "
+            f"countIf(ifNull(deleted, false) AND hid IN (SELECT hid FROM {self.db}.hotels_current)) FROM {accepted}"
+        )
+        return {"listed_current": int(rows[0][0]), "deleted_current": int(rows[0][1])}
 
     def load(self, spec: LoadSpec) -> dict[str, int]:
         """Load the accepted hotels, their room groups and amenities, and the regions; returns row counts."""
@@ -124,19 +145,20 @@ class CatalogWarehouse:
         for table in HOTEL_TABLES:
             self._delete_load(table, spec)
         if self.warehouse.embedded:
-            self._exec(
-                f"INSERT INTO {self.db}.dim_hotels ({_HOTELS_COLUMNS}) SELECT {_HOTELS_SELECT} "
-                f"FROM {_file(spec.accepted)}",
-                p,
-            )
+            # Children first: "changed" is judged against the warehouse as it was before this load.
             self._exec(
                 f"INSERT INTO {self.db}.hotel_room_groups ({_RG_COLUMNS}) SELECT {_RG_SELECT} "
-                f"FROM {_file(spec.staged / 'room_groups.parquet')} WHERE line_no IN {self._accepted_lines(spec)}",
+                f"FROM {_file(spec.staged / 'room_groups.parquet')} WHERE line_no IN {self._changed_lines(spec)}",
                 p,
             )
             self._exec(
                 f"INSERT INTO {self.db}.hotel_amenities ({_AM_COLUMNS}) SELECT {_AM_SELECT} "
-                f"FROM {_file(spec.staged / 'amenities.parquet')} WHERE line_no IN {self._accepted_lines(spec)}",
+                f"FROM {_file(spec.staged / 'amenities.parquet')} WHERE line_no IN {self._changed_lines(spec)}",
+                p,
+            )
+            self._exec(
+                f"INSERT INTO {self.db}.dim_hotels ({_HOTELS_COLUMNS}) SELECT {_HOTELS_SELECT} "
+                f"FROM {_file(spec.accepted)} WHERE ifNull(deleted, false) OR line_no IN {self._changed_lines(spec)}",
                 p,
             )
         else:
@@ -271,7 +293,8 @@ class CatalogWarehouse:
         return int(rows[0][0])
 
     def counts(self, load_id: str) -> dict[str, int]:
-        """Rows a load wrote, per table (dim_hotels split into hotels on sale and deleted rows)."""
+        """Rows a load wrote, per table (`dim_hotels_from_dump`: hotel rows from dump lines, i.e. new,
+        changed or deleted hotels; unchanged ones are not written again)."""
         parts = [
             f"SELECT '{table}', count() FROM {self.db}.{table} WHERE load_id = {{load_id:String}}"
             for table in (*HOTEL_TABLES, "catalog_quarantine")

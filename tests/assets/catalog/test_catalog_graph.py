@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import timedelta
 
 import orjson
 import pytest
 import xxhash
+import zstandard
 
 from core.catalog.serving import current_load, get_raw_hotels, hotels_in_region
 from core.config import Settings
 from core.kv import open_store
-from core.ratehawk.synthetic import DEFECT_KINDS
+from core.ratehawk.synthetic import DEFECT_KINDS, FULL_DUMP, hotel_record
 from core.warehouse import Warehouse
 from tests.assets.catalog.conftest import DUMP_DATE, Dumps, checks_of, materialize_catalog
 
@@ -77,7 +79,22 @@ def assert_serving_matches(settings: Settings, on_sale: dict[int, bytes], gone: 
         assert digest == xxhash.xxh3_128_digest(on_sale[hid]).hex().upper()
 
 
-def test_full_dump_quarantines_every_bad_line_and_serves_every_good_hotel(catalog_env, dumps: Dumps) -> None:
+def write_changed_dump(dumps: Dumps, folder, changed: int) -> list[bytes]:
+    """The full dump again, with `changed` good lines carrying new content (same hids, same bad lines)."""
+    folder.mkdir()
+    shutil.copy(dumps.folder / "regions.jsonl.zst", folder / "regions.jsonl.zst")
+    bad = {b["line"] for b in dumps.full_bad} | {b.get("duplicate_of_line") for b in dumps.full_bad}
+    lines = list(dumps.full_lines)
+    picked = [n for n in range(1, len(lines) + 1) if n not in bad][:: len(lines) // changed][:changed]
+    for n in picked:
+        lines[n - 1] = orjson.dumps(hotel_record(7, orjson.loads(lines[n - 1])["hid"], revision=5))
+    (folder / FULL_DUMP).write_bytes(zstandard.ZstdCompressor().compress(b"\n".join(lines) + b"\n"))
+    return lines
+
+
+def test_full_dump_quarantines_every_bad_line_and_serves_every_good_hotel(
+    catalog_env, dumps: Dumps, tmp_path
+) -> None:
     assert {b["kind"] for b in dumps.full_bad} == set(DEFECT_KINDS)  # the dump exercises every defect
     reasons, deleted, on_sale = expected(dumps.full_lines, dumps.full_bad)
 
@@ -126,6 +143,23 @@ def test_full_dump_quarantines_every_bad_line_and_serves_every_good_hotel(catalo
     assert inc["success"], inc["failure"]
     assert set(quarantined(warehouse, "incremental")) == set(inc_reasons)
     assert_serving_matches(catalog_env, after, inc_deleted | deleted)
+
+    # The next weekly full dump, with a few hotels changed: only what changed is written again.
+    refresh_dir = tmp_path / "refresh"
+    lines = write_changed_dump(dumps, refresh_dir, changed=12)
+    _, _, refreshed = expected(lines, dumps.full_bad)
+    must_write = {hid for hid, raw in refreshed.items() if after.get(hid) != raw}
+    when = DUMP_DATE + timedelta(days=2)
+    refresh = materialize_catalog(refresh_dir, "full", when)
+    assert refresh["success"], refresh["failure"]
+    assert checks_of(refresh)["warehouse_reconciles"] and checks_of(refresh)["store_reconciles"]
+    assert refresh["metadata"]["hotels_serving"]["written"] == len(must_write)
+    _, rows = warehouse.query(
+        "SELECT hid FROM ibe.dim_hotels WHERE dump_date = {d:Date} AND line_no > 0 AND NOT is_deleted",
+        {"d": when},
+    )
+    assert {r[0] for r in rows} == must_write  # unchanged hotels keep their warehouse rows too
+    assert_serving_matches(catalog_env, refreshed, set(after) - set(refreshed))
 
 
 def test_serving_load_killed_half_way_resumes_and_was_never_visible(
