@@ -20,14 +20,16 @@ from core.stack.binaries import BinaryMissing
 from core.stack.probes import ProbeFailed
 from core.stack.services import ServiceSpec, embedded_services
 
-DAGSTER_YAML = """\
+DAGSTER_YAML_MARKER = "# Written by `ibe stack up`"
+DAGSTER_YAML = f"""\
+{DAGSTER_YAML_MARKER}; delete this line to keep your own edits.
 telemetry:
-  enabled: false
-run_coordinator:
-  module: dagster.core.run_coordinator
-  class: QueuedRunCoordinator
-  config:
-    max_concurrent_runs: 1
+  enabled: false  # nothing may call out
+concurrency:
+  runs:
+    max_concurrent_runs: 2
+  pools:
+    default_limit: 1  # pooled assets (the catalog's serving load) run one at a time
 """
 
 
@@ -76,7 +78,7 @@ def prepare_data_dir(settings: Settings) -> None:
         (root / sub).mkdir(parents=True, exist_ok=True)
     settings.dagster_home.mkdir(parents=True, exist_ok=True)
     dagster_yaml = settings.dagster_home / "dagster.yaml"
-    if not dagster_yaml.exists():
+    if not dagster_yaml.exists() or dagster_yaml.read_text().startswith(DAGSTER_YAML_MARKER):
         dagster_yaml.write_text(DAGSTER_YAML)
 
 
