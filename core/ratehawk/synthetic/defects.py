@@ -10,11 +10,15 @@ Every kind is detectable by a strict parser for exactly that one reason:
 | missing_hid            | the record without its `hid` key                                        |
 | non_integer_hid        | `hid` as a string such as "h10000042"                                  |
 | latitude_out_of_range  | `latitude` outside [-90, 90]                                            |
-| duplicate_hid          | another record with the hid of an earlier good line (`duplicate_of_line`) |
+| duplicate_hid          | an older copy of a hid that a later line repeats (`superseded_by_line`) |
 | empty_name             | `name` empty or only spaces                                             |
 | unknown_kind           | `kind` not in the contract's list                                       |
 | wrong_types            | one field of the wrong JSON type (`field` says which)                   |
 | deleted                | a valid record with `deleted: true` (to be removed from sale)           |
+
+A duplicated hid keeps its newest line: the plan writes a new-content copy of an earlier good line's
+hid, and the sidecar lists the *older* line(s) as `duplicate_hid` (what a loader must quarantine),
+with `superseded_by_line` naming the newest copy (`mark_superseded` rewrites the entries so).
 """
 
 from __future__ import annotations
@@ -111,7 +115,7 @@ def break_line(
         assert defect.duplicate_of is not None
         record = other_record(defect.duplicate_of)
         entry["hid"] = record["hid"]
-        entry["duplicate_of_line"] = defect.duplicate_of + 1
+        entry["duplicate_of_line"] = defect.duplicate_of + 1  # rewritten by mark_superseded
     elif kind == "empty_name":
         record["name"] = " " * int(rng.random() * 3)
     elif kind == "unknown_kind":
@@ -125,3 +129,26 @@ def break_line(
     else:  # pragma: no cover - plan_defects only yields known kinds
         raise ValueError(kind)
     return orjson.dumps(record), entry
+
+
+def mark_superseded(entries: list[dict]) -> list[dict]:
+    """Sidecar entries in line order, with each duplicated hid listed on its older line(s).
+
+    `break_line` records a duplicate on the line that repeats the hid (`duplicate_of_line`: the
+    line it copies). The newest copy of a hid is the one a loader keeps, so every older copy of the
+    hid becomes the `duplicate_hid` entry (replacing any other entry of that line, such as
+    `deleted`), with `superseded_by_line` the newest; the number of entries per kind is unchanged
+    unless an older copy carried another entry.
+    """
+    copies: dict[int, list[int]] = {}  # first line of a hid -> the lines repeating it
+    for entry in entries:
+        if entry["kind"] == "duplicate_hid":
+            copies.setdefault(entry["duplicate_of_line"], []).append(entry["line"])
+    hid_of = {e["duplicate_of_line"]: e["hid"] for e in entries if e["kind"] == "duplicate_hid"}
+    out = {e["line"]: e for e in entries if e["kind"] != "duplicate_hid"}
+    for first, repeats in copies.items():
+        lines = sorted([first, *repeats])
+        for line in lines[:-1]:
+            out[line] = {"line": line, "kind": "duplicate_hid", "hid": hid_of[first],
+                         "superseded_by_line": lines[-1]}  # fmt: skip
+    return [out[line] for line in sorted(out)]

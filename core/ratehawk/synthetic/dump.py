@@ -10,8 +10,9 @@ Files written into `out_dir` (names are module constants):
 - `regions.jsonl.zst`: the region dump (countries, cities, airports, neighbourhoods); a city lists the
   hids of the good full-dump lines in it.
 - `<dump>.bad.jsonl` beside each hotel dump: the sidecar listing every line that is not a live hotel,
-  one JSON object per line: `{"line": 1-based, "kind": one of DEFECT_KINDS, "hid": ..., optional
-  "duplicate_of_line", "field"}`. `deleted` lines are listed too (they must be taken off sale).
+  one JSON object per line, in line order: `{"line": 1-based, "kind": one of DEFECT_KINDS, "hid": ...,
+  optional "superseded_by_line", "field"}`; a duplicated hid is listed on its older line(s), the
+  ones a loader quarantines (the newest copy is kept). `deleted` lines are listed too (they must be taken off sale).
 - `manifest.json`: seed, hotel count, bad fraction and, per file, lines, bytes, raw bytes, sha256 of
   the compressed file and counts of bad lines by kind.
 
@@ -37,7 +38,7 @@ from typing import BinaryIO
 import orjson
 import zstandard
 
-from core.ratehawk.synthetic.defects import DEFECT_KINDS, Defect, break_line, plan_defects
+from core.ratehawk.synthetic.defects import DEFECT_KINDS, Defect, break_line, mark_superseded, plan_defects
 from core.ratehawk.synthetic.hotels import hid_at, hotel_record
 from core.ratehawk.synthetic.regions import all_regions, city_index_of, region_record
 
@@ -232,6 +233,7 @@ def write_full_dump(
     finally:
         size, sha = writer.close()
     sidecar = bad_lines_path(path)
+    entries = mark_superseded(entries)
     _write_bad_lines(sidecar, entries)
     dump = DumpFile(
         FULL_DUMP, hotels, size, writer.raw_bytes, sha, len(entries), _count_kinds(entries), sidecar.name
@@ -280,6 +282,7 @@ def write_incremental_dump(out_dir: Path, hotels: int, seed: int = 0, bad_fracti
     finally:
         size, sha = writer.close()
     sidecar = bad_lines_path(path)
+    entries = mark_superseded(entries)
     _write_bad_lines(sidecar, entries)
     return DumpFile(
         INCREMENTAL_DUMP,

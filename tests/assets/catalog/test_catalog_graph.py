@@ -24,13 +24,15 @@ REASON_OF_KIND = {
     "latitude_out_of_range": "latitude_out_of_range",
     "empty_name": "name_empty",
     "unknown_kind": "kind_unknown",
+    "duplicate_hid": "duplicate_hid",  # the generator lists the older copy, the one quarantined
 }
 
 
 def expected(lines: list[bytes], bad: list[dict], on_sale: dict[int, bytes] | None = None):
     """What a dump must do: the reason each rejected line is quarantined for, and the hotels on sale after.
 
-    A duplicated hid keeps its newest (last) line; the older line is quarantined as duplicate_hid.
+    A duplicated hid keeps its newest (last) line; the sidecar lists the older line, quarantined as
+    duplicate_hid.
     """
     by_line = {b["line"]: b for b in bad}
     reasons: dict[int, str] = {}
@@ -38,8 +40,6 @@ def expected(lines: list[bytes], bad: list[dict], on_sale: dict[int, bytes] | No
     for b in bad:
         if b["kind"] == "deleted":
             deleted.add(b["hid"])
-        elif b["kind"] == "duplicate_hid":
-            reasons[b["duplicate_of_line"]] = "duplicate_hid"
         elif b["kind"] == "wrong_types":
             reasons[b["line"]] = f"wrong_type:{b['field']}"
         else:
@@ -83,7 +83,7 @@ def write_changed_dump(dumps: Dumps, folder, changed: int) -> list[bytes]:
     """The full dump again, with `changed` good lines carrying new content (same hids, same bad lines)."""
     folder.mkdir()
     shutil.copy(dumps.folder / "regions.jsonl.zst", folder / "regions.jsonl.zst")
-    bad = {b["line"] for b in dumps.full_bad} | {b.get("duplicate_of_line") for b in dumps.full_bad}
+    bad = {b["line"] for b in dumps.full_bad} | {b.get("superseded_by_line") for b in dumps.full_bad}
     lines = list(dumps.full_lines)
     picked = [n for n in range(1, len(lines) + 1) if n not in bad][:: len(lines) // changed][:changed]
     for n in picked:

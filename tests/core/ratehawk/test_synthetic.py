@@ -37,8 +37,12 @@ RG_EXT_KEYS = {"class", "quality", "sex", "bathroom", "bedding", "family", "capa
 KNOWN_KINDS = HOTEL_KINDS  # the platform's list: the generator must stay within it
 
 
-def strict_reason(line: bytes, seen: set[int]) -> str | None:
-    """What a strict dump parser rejects a line for (None: a live hotel). Independent of the generator."""
+def strict_reason(line: bytes, number: int = 1, newest: dict[int, int] | None = None) -> str | None:
+    """What a strict dump parser rejects a line for (None: a live hotel). Independent of the generator.
+
+    `newest` maps each hid to the last line carrying it: a hid repeated later keeps its newest line,
+    the older copies are duplicates.
+    """
     try:
         rec = orjson.loads(line)
     except orjson.JSONDecodeError:
@@ -47,9 +51,8 @@ def strict_reason(line: bytes, seen: set[int]) -> str | None:
         return "missing_hid"
     if type(rec["hid"]) is not int:
         return "non_integer_hid"
-    if rec["hid"] in seen:
+    if newest is not None and newest[rec["hid"]] != number:
         return "duplicate_hid"
-    seen.add(rec["hid"])
     for field, typ in (("star_rating", int), ("latitude", float), ("room_groups", list),
                        ("amenity_groups", list), ("region", dict)):  # fmt: skip
         if not isinstance(rec[field], typ):
@@ -65,11 +68,24 @@ def strict_reason(line: bytes, seen: set[int]) -> str | None:
     return None
 
 
+def last_line_of_hids(lines: list[bytes]) -> dict[int, int]:
+    newest: dict[int, int] = {}
+    for number, line in enumerate(lines, start=1):
+        try:
+            hid = orjson.loads(line).get("hid")
+        except orjson.JSONDecodeError:
+            continue
+        if type(hid) is int:
+            newest[hid] = number
+    return newest
+
+
 def strict_scan(path: Path) -> list[tuple[int, str]]:
-    seen: set[int] = set()
+    lines = list(iter_dump_lines(path))
+    newest = last_line_of_hids(lines)
     found = []
-    for number, line in enumerate(iter_dump_lines(path), start=1):
-        reason = strict_reason(line, seen)
+    for number, line in enumerate(lines, start=1):
+        reason = strict_reason(line, number, newest)
         if reason is not None:
             found.append((number, reason))
     return found
@@ -86,7 +102,7 @@ def test_record_has_every_contract_field_with_realistic_shape():
         if rec["kind"] == "Hotel":
             stars[rec["star_rating"]] += 1
         assert rec.keys() >= CONTRACT_FIELDS
-        assert strict_reason(orjson.dumps(rec), set()) is None
+        assert strict_reason(orjson.dumps(rec)) is None
         assert 0 <= rec["star_rating"] <= 5
         assert 5 <= len(rec["images_ext"]) <= 40
         assert all("{size}" in img["url"] for img in rec["images_ext"])
@@ -148,12 +164,14 @@ def test_manifest_details_point_at_the_right_lines(dumps):
     out, _ = dumps
     lines = list(iter_dump_lines(out / FULL_DUMP))
     assert len(lines) == 4000
+    last_of = last_line_of_hids(lines)
     for entry in read_bad_lines(out / FULL_DUMP):
         if entry["kind"] == "duplicate_hid":
-            first = orjson.loads(lines[entry["duplicate_of_line"] - 1])
-            again = orjson.loads(lines[entry["line"] - 1])
-            assert first["hid"] == again["hid"] == entry["hid"]
-            assert first != again
+            older = orjson.loads(lines[entry["line"] - 1])
+            newest = orjson.loads(lines[entry["superseded_by_line"] - 1])
+            assert entry["line"] < entry["superseded_by_line"]
+            assert older["hid"] == newest["hid"] == entry["hid"]
+            assert last_of[entry["hid"]] == entry["superseded_by_line"]
         if entry["kind"] == "wrong_types":
             assert entry["field"] in orjson.loads(lines[entry["line"] - 1])
 
@@ -166,7 +184,8 @@ def test_region_dump_lists_the_good_hotels_of_each_city(dumps):
     assert {"Country", "City", "Airport", "Neighborhood"} <= types.keys()
     listed = sorted(h for r in regions for h in r["hids"])
     bad = {e["line"] for e in read_bad_lines(out / FULL_DUMP)}
-    good = sorted(hid_at(i) for i in range(4000) if i + 1 not in bad)
+    lines = list(iter_dump_lines(out / FULL_DUMP))
+    good = sorted(orjson.loads(lines[i])["hid"] for i in range(4000) if i + 1 not in bad)
     assert listed == good
     city = next(r for r in regions if r["hids"])
     assert orjson.loads(next(iter_dump_lines(out / FULL_DUMP)))  # readable
