@@ -1,7 +1,8 @@
 """The booking API: `create_app(settings)` builds the FastAPI app (served by `ibe api`).
 
 Routes live in `routes/` (one router per resource), dependencies in `deps.py`, clients are opened by
-the lifespan onto `app.state.services`, errors are problem+json (`problems.py`).
+the lifespan onto `app.state.services`, errors are problem+json (`problems.py`) carrying the trace id
+of the request's span (`tracing.py`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from booking_api import problems
 from booking_api.metrics import MetricsMiddleware
 from booking_api.routes import bookings, catalog, health, inventory, search, webhooks
 from booking_api.services import AppConfig, lifespan_for
+from booking_api.tracing import TraceIdMiddleware
 from core.config import Settings, get_settings
 
 
@@ -28,4 +30,5 @@ def create_app(settings: Settings | None = None, config: AppConfig | None = None
     for module in (health, catalog, search, bookings, inventory, webhooks):
         app.include_router(module.router)
     app.add_middleware(MetricsMiddleware)
+    app.add_middleware(TraceIdMiddleware)
     return app

@@ -1,4 +1,5 @@
-"""Prometheus metrics of the API and the ASGI middleware that records them (served at /metrics)."""
+"""Prometheus metrics of the API (served at /metrics) and of the saga worker (on IBE_METRICS_PORT), and
+the ASGI middleware that records the API's request counts and latency histograms."""
 
 from __future__ import annotations
 
@@ -17,6 +18,21 @@ def api_metrics() -> tuple[Counter, Histogram]:
         buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
     )  # fmt: skip
     return requests, latency
+
+
+@lru_cache(maxsize=1)
+def saga_metrics() -> Counter:
+    """Finished sagas by workflow type and result, counted by the worker (booking_api/tracing.py)."""
+    return Counter("ibe_saga_outcomes_total", "Finished sagas by outcome", ["saga", "outcome"])
+
+
+@lru_cache(maxsize=1)
+def outbound_metrics() -> Histogram:
+    """Latency of the worker's supplier (RateHawk) and payment calls, by operation and ok/error."""
+    return Histogram(
+        "ibe_outbound_call_seconds", "Supplier and payment call latency", ["service", "operation", "outcome"],
+        buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+    )  # fmt: skip
 
 
 class MetricsMiddleware:

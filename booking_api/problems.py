@@ -2,7 +2,10 @@
 
 {"type": "https://ibe.etg.example/problems/validation", "title": "Request is not valid",
  "status": 422, "detail": "checkout: must be after checkin",
- "errors": [{"field": "checkout", "reason": "must be after checkin"}]}
+ "errors": [{"field": "checkout", "reason": "must be after checkin"}],
+ "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736"}
+
+`trace_id` is the request's trace (also in the `X-Trace-Id` header): quote it to find the logs and spans.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+
+from core.observability import current_trace_id
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +68,10 @@ def problem_response(request: Request, problem: Problem) -> Response:
     body.update(problem.extra)
     headers = dict(getattr(request.state, "rate_headers", None) or {})
     headers.update(problem.headers)
+    trace_id = current_trace_id()  # FastAPI's request span covers every handler, the 500 one too
+    if trace_id:
+        body["trace_id"] = trace_id
+        headers["X-Trace-Id"] = trace_id
     return Response(orjson.dumps(body), status_code=problem.status, media_type=MEDIA_TYPE, headers=headers)
 
 

@@ -22,11 +22,10 @@ def api(
     from booking_api.app import create_app
     from booking_api.services import AppConfig
     from core.config import get_settings
-    from core.observability import configure_logging, setup_tracing
+    from core.observability import init_process
 
     settings = get_settings()
-    configure_logging(settings, "ibe-api")
-    setup_tracing(settings, "ibe-api")
+    telemetry = init_process(settings, "ibe-api")  # logs with trace ids, traces (OTLP when configured)
     port = port or settings.api_port
     console.print(f"booking API on http://{host}:{port}  (docs: /docs, task queue {task_queue})")
     try:
@@ -39,3 +38,5 @@ def api(
         )
     except OSError as exc:
         fail(f"cannot serve on {host}:{port}: {exc.strerror or exc}")
+    finally:
+        telemetry.shutdown()  # flush the spans still buffered for export

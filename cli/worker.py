@@ -20,12 +20,12 @@ def worker(task_queue: str = typer.Option("ibe-booking", help="Temporal task que
 
     from booking_api.temporal.worker import run_worker
     from core.config import get_settings
-    from core.observability import configure_logging, setup_tracing, start_metrics_server
+    from core.observability import init_process
 
     settings = get_settings()
-    configure_logging(settings, "ibe-worker")
-    setup_tracing(settings, "ibe-worker")
-    start_metrics_server(settings)  # only when IBE_METRICS_PORT is set
+    # Logs with trace ids, traces (OTLP when configured), /metrics with the saga outcomes on
+    # IBE_METRICS_PORT when it is set.
+    telemetry = init_process(settings, "ibe-worker")
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -37,6 +37,7 @@ def worker(task_queue: str = typer.Option("ibe-booking", help="Temporal task que
     console.print(f"booking worker: task queue {task_queue} on {settings.temporal_target}")
     try:
         asyncio.run(main())
+        telemetry.shutdown()
     except RuntimeError as exc:
         if "connect" not in str(exc).lower():
             raise

@@ -16,6 +16,7 @@ from booking_api.temporal.shared import (
     booking_workflow_id,
     cancellation_workflow_id,
 )
+from booking_api.tracing import temporal_tracing
 from core.config import Settings
 
 
@@ -35,7 +36,9 @@ class SagaStarter:
                 if self._client is None:
                     self._client = await asyncio.wait_for(
                         Client.connect(
-                            self._settings.temporal_target, namespace=self._settings.temporal_namespace
+                            self._settings.temporal_target,
+                            namespace=self._settings.temporal_namespace,
+                            interceptors=[temporal_tracing()],  # the request's trace goes on into the saga
                         ),
                         timeout=5.0,
                     )

@@ -1,4 +1,9 @@
-"""The Temporal worker of the booking sagas (`ibe worker`): opens the clients, runs until stopped."""
+"""The Temporal worker of the booking sagas (`ibe worker`): opens the clients, runs until stopped.
+
+Telemetry (booking_api/tracing.py): the OpenTelemetry interceptor continues the API's trace into the
+workflows and activities, the supplier and payment clients get a span per call, and finished sagas are
+counted by outcome (served on IBE_METRICS_PORT by `ibe worker`).
+"""
 
 from __future__ import annotations
 
@@ -13,13 +18,24 @@ from temporalio.worker import Worker
 
 from booking_api.temporal.activities import BookingActivities
 from booking_api.temporal.workflows import BookingSaga, CancellationSaga
+from booking_api.tracing import SagaOutcomes, temporal_tracing, traced
 from core.config import Settings
 
 log = logging.getLogger(__name__)
 
 
 async def connect(settings: Settings) -> Client:
-    return await Client.connect(settings.temporal_target, namespace=settings.temporal_namespace)
+    return await Client.connect(
+        settings.temporal_target, namespace=settings.temporal_namespace, interceptors=[temporal_tracing()]
+    )
+
+
+def _interceptors(client: Client) -> list[Any]:
+    """Saga outcome counting, plus tracing unless the client already has it (it applies to the worker)."""
+    from temporalio.contrib.opentelemetry import TracingInterceptor
+
+    has_tracing = any(isinstance(i, TracingInterceptor) for i in client.config()["interceptors"])
+    return [SagaOutcomes()] + ([] if has_tracing else [temporal_tracing()])
 
 
 @asynccontextmanager
@@ -46,13 +62,14 @@ async def booking_worker(
     if payments is None:
         payments = PaymentsClient.from_settings(settings)
         own.append(payments)
-    acts = BookingActivities(store, ratehawk, payments)
+    acts = BookingActivities(store, traced(ratehawk, "ratehawk"), traced(payments, "payments"))
     worker = Worker(
         client,
         task_queue=task_queue,
         workflows=[BookingSaga, CancellationSaga],
         activities=acts.all(),
         max_concurrent_activities=64,
+        interceptors=_interceptors(client),
     )
     try:
         async with worker:
