@@ -23,7 +23,7 @@ def relay(
 
     from core.config import get_settings
     from core.kv import StoreError, open_store
-    from core.observability.metrics import start_metrics_server
+    from core.observability import init_process
     from streaming.relay import Relay
     from streaming.runner import IdleClock, run_process
 
@@ -32,7 +32,7 @@ def relay(
         store = open_store(settings)
     except StoreError as exc:
         fail(str(exc))
-    start_metrics_server(settings)
+    init_process(settings, "ibe-relay")  # logs with trace ids, traces, metrics on IBE_METRICS_PORT
     worker = Relay(store, settings.kafka_bootstrap_servers, topic_prefix=topic_prefix, batch=batch)
     console.print(f"relay: outbox {settings.store_path} -> {settings.kafka_bootstrap_servers}")
     try:

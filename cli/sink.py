@@ -24,7 +24,7 @@ def sink(
     import asyncio
 
     from core.config import get_settings
-    from core.observability.metrics import start_metrics_server
+    from core.observability import init_process
     from core.warehouse import Warehouse, WarehouseError, migrate
     from streaming.runner import IdleClock, run_process
     from streaming.sink import Sink
@@ -35,7 +35,7 @@ def sink(
         migrate(warehouse)
     except WarehouseError as exc:
         fail(str(exc))
-    start_metrics_server(settings)
+    init_process(settings, "ibe-sink")  # logs with trace ids, traces, metrics on IBE_METRICS_PORT
     worker = Sink(
         warehouse,
         settings.kafka_bootstrap_servers,
