@@ -11,6 +11,9 @@ send), or, checked when idle and at start, a topic it published to that is missi
 published to that is empty, means the broker lost data; the relay then recreates the topics and replays
 every entry still in the outbox (kept for the retention window), from the first. The highest offsets
 live in the store beside the cursor, so a relay restarted against a fresh broker notices too.
+
+Tracing: messages keep the trace headers the outbox captured, so the sink's spans continue the writer's
+trace; a round that publishes traced entries is one PRODUCER span linked to their traces.
 """
 
 from __future__ import annotations
@@ -24,13 +27,17 @@ from datetime import timedelta
 from typing import Any
 
 from aiokafka.partitioner import murmur2
+from opentelemetry import trace
 
 from core import outbox
 from core.kv import Store
+from core.observability import extract_context
 from streaming.metrics import stream_metrics
 from streaming.topics import ensure_topics, topic_specs
 
 log = logging.getLogger(__name__)
+
+MAX_LINKS = 128  # per round span (OpenTelemetry's default link limit)
 
 
 @dataclass
@@ -134,6 +141,20 @@ class Relay:
         entries = outbox.read_unpublished(self.store, self.batch)
         if not entries:
             return 0
+        traced = [e for e in entries if any(k == "traceparent" for k, _ in e.headers)]
+        if not traced:
+            return await self._publish(entries)
+        links = [
+            trace.Link(trace.get_current_span(extract_context(e.headers)).get_span_context())
+            for e in traced[:MAX_LINKS]
+        ]
+        with trace.get_tracer(__name__).start_as_current_span(
+            "outbox publish", kind=trace.SpanKind.PRODUCER, links=links,
+            attributes={"messaging.system": "kafka", "messaging.batch.message_count": len(entries)},
+        ):  # fmt: skip
+            return await self._publish(entries)
+
+    async def _publish(self, entries: list[outbox.OutboxEntry]) -> int:
         producer = self._producer
         assert producer is not None, "call start() first"
         groups: dict[tuple[str, int], list[outbox.OutboxEntry]] = {}

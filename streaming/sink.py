@@ -16,6 +16,10 @@ otherwise, and one event's redeliveries stay on its partition.)
 
 `run` decodes batch k+1 while batch k is written, with one write in flight so every lookup sees the
 inserts before it, and keeps the warehouse session across back-to-back batches (streaming/turn.py).
+
+Tracing: a message whose headers carry a trace context (the outbox captured the writer's, e.g. the
+booking request's) is decoded inside a CONSUMER span of that trace; the batch's write and commit is one
+span linked to those message spans. Messages without a trace context cost no span.
 """
 
 from __future__ import annotations
@@ -29,8 +33,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiokafka.errors import CommitFailedError, IllegalStateError
+from opentelemetry import trace
 
 from core.domain.events import TOPICS, Event, InvalidEvent, decode_event
+from core.observability import start_consumer_span
 from core.warehouse import Warehouse
 from streaming.facts import DEAD_LETTER_COLUMNS, FACT_COLUMNS, FxRates, NoFxRate, fact_row
 from streaming.metrics import stream_metrics
@@ -64,6 +70,11 @@ class Batch:
     visible_ms: float = 0.0
     inserted: int = 0
     duplicates: int = 0
+    traced: list[trace.Link] = field(default_factory=list)  # the messages' consumer spans
+
+
+def _has_trace(headers: Any) -> bool:
+    return any(key == "traceparent" for key, _ in headers or ())
 
 
 class Sink:
@@ -160,6 +171,15 @@ class Sink:
         return {tp: msgs for tp, msgs in records.items() if msgs}
 
     async def _write_and_commit(self, records: dict[Any, list[Any]], batch: Batch) -> int:
+        if not batch.traced:
+            return await self._write_and_commit_untraced(records, batch)
+        attributes = {"messaging.system": "kafka", "messaging.batch.message_count": len(batch.traced)}
+        with trace.get_tracer(__name__).start_as_current_span(
+            "sink write", links=batch.traced, attributes=attributes
+        ):
+            return await self._write_and_commit_untraced(records, batch)
+
+    async def _write_and_commit_untraced(self, records: dict[Any, list[Any]], batch: Batch) -> int:
         await self._in_turn(self._write, batch)
         for key, value, headers in batch.dead_raw:
             await self._producer.send(self.prefix + DEAD_LETTER, value=value, key=key, headers=headers)
@@ -203,13 +223,31 @@ class Sink:
     def _decode(self, records: dict[Any, list[Any]]) -> Batch:
         """Parse and validate (outside the warehouse turn: other processes wait for it)."""
         batch = Batch()
+        tracer = trace.get_tracer(__name__)
         for msgs in records.values():
             for msg in msgs:
-                try:
-                    batch.decoded.append((msg, decode_event(msg.value or b"")))
-                except InvalidEvent as exc:
-                    self._dead_letter(batch, msg, exc.reason)
+                if not _has_trace(msg.headers):
+                    self._decode_one(batch, msg)
+                    continue
+                with start_consumer_span(tracer, msg.topic, msg.headers) as span:
+                    span.set_attributes(
+                        {
+                            "messaging.kafka.offset": msg.offset,
+                            "messaging.destination.partition.id": str(msg.partition),
+                        }
+                    )
+                    if not self._decode_one(batch, msg):
+                        span.set_status(trace.StatusCode.ERROR, "dead letter")
+                    batch.traced.append(trace.Link(span.get_span_context()))
         return batch
+
+    def _decode_one(self, batch: Batch, msg: Any) -> bool:
+        try:
+            batch.decoded.append((msg, decode_event(msg.value or b"")))
+            return True
+        except InvalidEvent as exc:
+            self._dead_letter(batch, msg, exc.reason)
+            return False
 
     def _write(self, batch: Batch) -> None:
         """Runs on the turn's thread. A failure discards the session (the batch is redelivered)."""

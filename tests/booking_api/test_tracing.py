@@ -13,50 +13,19 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from opentelemetry import trace
-from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from core.observability import start_metrics_server
 from tests.booking_api.conftest import Api, SagaEnv
 from tests.booking_api.test_validation import booking_body
 from tests.conftest import free_port
-
-
-class _Recorder(SimpleSpanProcessor):
-    """Exports to memory only while a test that asked for it runs."""
-
-    recording = False
-
-    def on_end(self, span: ReadableSpan) -> None:
-        if self.recording:
-            super().on_end(span)
-
-
-_RECORDER = _Recorder(InMemorySpanExporter())
+from tests.core.observability.recording import in_trace, recorded_spans
 
 
 @pytest.fixture
 def spans() -> Iterator[InMemorySpanExporter]:
-    """The spans the process records during the test. OpenTelemetry allows one global tracer provider:
-    the first use installs one (or joins the installed one) with the recorder, kept for the session."""
-    provider = trace.get_tracer_provider()
-    if not isinstance(provider, TracerProvider):
-        provider = TracerProvider()
-        trace.set_tracer_provider(provider)
-    if not getattr(provider, "_ibe_test_recorder", False):
-        provider.add_span_processor(_RECORDER)
-        provider._ibe_test_recorder = True  # type: ignore[attr-defined]
-    exporter: InMemorySpanExporter = _RECORDER.span_exporter  # type: ignore[assignment]
-    exporter.clear()
-    _RECORDER.recording = True
-    yield exporter
-    _RECORDER.recording = False
-    exporter.clear()
-
-
-def in_trace(exporter: InMemorySpanExporter, trace_id: str) -> list[ReadableSpan]:
-    return [s for s in exporter.get_finished_spans() if trace.format_trace_id(s.context.trace_id) == trace_id]
+    with recorded_spans() as exporter:
+        yield exporter
 
 
 async def test_one_booking_is_one_connected_trace(saga_env: SagaEnv, spans: InMemorySpanExporter):
