@@ -140,17 +140,17 @@ def current_load(store: Store | Transaction) -> LoadPointer | None:
     """The published load readers see, or None before the first load."""
     if isinstance(store, Transaction):
         return _pointer(store)
-    return store.run(_pointer)
+    return store.read(_pointer)
 
 
 def last_full_load(store: Store) -> LoadPointer | None:
     """The newest published full load (freshness: the weekly dump must not grow old)."""
-    raw = store.run(lambda tr: tr.get(LAST_FULL_KEY))
+    raw = store.read(lambda tr: tr.get(LAST_FULL_KEY))
     return None if raw is None else LoadPointer(**orjson.loads(raw))
 
 
 def load_state(store: Store, load_id: str) -> LoadState | None:
-    raw = store.run(lambda tr: tr.get(_state_key(load_id)))
+    raw = store.read(lambda tr: tr.get(_state_key(load_id)))
     return None if raw is None else LoadState.from_json(raw)
 
 
@@ -505,7 +505,7 @@ def get_hotel(store: Store | Transaction, hid: int) -> Hotel | None:
         pointer = _pointer(tr)
         return None if pointer is None else _decode_hotel(tr, hid, pointer.seq)
 
-    return read(store) if isinstance(store, Transaction) else store.run(read)
+    return read(store) if isinstance(store, Transaction) else store.read(read)
 
 
 def get_hotels(store: Store, hids: Iterable[int]) -> dict[int, Hotel]:
@@ -523,7 +523,7 @@ def get_hotels(store: Store, hids: Iterable[int]) -> dict[int, Hotel]:
                 found[hid] = hotel
         return found
 
-    return store.run(read)
+    return store.read(read)
 
 
 def get_raw_hotels(store: Store, hids: Iterable[int]) -> dict[int, bytes]:
@@ -541,7 +541,7 @@ def get_raw_hotels(store: Store, hids: Iterable[int]) -> dict[int, bytes]:
                 found[hid] = _decoder.decompress(tr, blob)
         return found
 
-    return store.run(read)
+    return store.read(read)
 
 
 def get_region(store: Store, region_id: int) -> Region | None:
@@ -552,7 +552,7 @@ def get_region(store: Store, region_id: int) -> Region | None:
         raw = None if pointer is None else _visible_version(tr, REGION, (region_id,), pointer.seq)
         return Region.from_record(orjson.loads(raw)) if raw else None
 
-    return store.run(read)
+    return store.read(read)
 
 
 def _latest_per_hid(rows: Iterable[tuple[tuple[Any, ...], bytes]], seq: int) -> Iterator[tuple[int, bytes]]:
@@ -591,7 +591,7 @@ def hotels_in_region(
                 break
         return out
 
-    return store.run(read)
+    return store.read(read)
 
 
 def _lon_ranges(lo: int, hi: int) -> list[tuple[int, int]]:
@@ -642,4 +642,4 @@ def hotels_near(
         hits.sort(key=lambda h: (h.distance_km, h.hid))
         return hits if limit is None else hits[:limit]
 
-    return store.run(read)
+    return store.read(read)

@@ -5,11 +5,19 @@ from __future__ import annotations
 import fdb.tuple
 
 from core.config import Settings, get_settings
-from core.kv.errors import LimitExceeded, RetryableConflict, RetryLimitExceeded, StoreError, StoreUnavailable
+from core.kv.errors import (
+    LimitExceeded,
+    ReadOnlyTransaction,
+    RetryableConflict,
+    RetryLimitExceeded,
+    StoreError,
+    StoreUnavailable,
+)
 from core.kv.port import Store, Transaction, decode_counter, encode_counter, strinc, transactional
 
 __all__ = [
     "LimitExceeded",
+    "ReadOnlyTransaction",
     "RetryLimitExceeded",
     "RetryableConflict",
     "Store",

@@ -21,3 +21,7 @@ class StoreUnavailable(StoreError):
 
 class RetryableConflict(StoreError):
     """Raised inside a transaction to ask the runner to retry it from the start."""
+
+
+class ReadOnlyTransaction(StoreError):
+    """A write was attempted inside `Store.read`."""

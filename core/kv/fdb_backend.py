@@ -69,3 +69,14 @@ class FdbStore(Store):
             except self._fdb.FDBError as exc:
                 tr.on_error(exc).wait()
         raise RetryLimitExceeded(f"transaction gave up after {self.max_retries} attempts")
+
+    def read(self, fn: Callable[[Transaction], R]) -> R:
+        tr = self._db.create_transaction()
+        for _attempt in range(self.max_retries):
+            try:
+                wrapped = FdbTransaction(tr, self.prefix)
+                wrapped.read_only = True
+                return fn(wrapped)  # nothing to commit: reads are checked at their read version
+            except self._fdb.FDBError as exc:
+                tr.on_error(exc).wait()
+        raise RetryLimitExceeded(f"read transaction gave up after {self.max_retries} attempts")

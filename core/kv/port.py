@@ -18,6 +18,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from typing import Concatenate, ParamSpec, TypeVar
 
+from core.kv.errors import ReadOnlyTransaction
 from core.kv.limits import check_key, check_transaction, check_value
 
 P = ParamSpec("P")
@@ -63,7 +64,11 @@ class Transaction(ABC):
     @abstractmethod
     def _add(self, key: bytes, delta: int) -> None: ...
 
+    read_only = False
+
     def _count(self, nbytes: int) -> None:
+        if self.read_only:
+            raise ReadOnlyTransaction("cannot write inside a read-only transaction (use Store.run)")
         self._written += nbytes
         check_transaction(self._written)
 
@@ -116,6 +121,14 @@ class Store(ABC):
     def run(self, fn: Callable[[Transaction], R]) -> R:
         """Run `fn` in a serializable transaction, retrying it on conflicts (bounded)."""
 
+    @abstractmethod
+    def read(self, fn: Callable[[Transaction], R]) -> R:
+        """Run `fn` in a read-only transaction: a consistent snapshot that never waits for writers.
+
+        Writing inside it raises `ReadOnlyTransaction`. On the embedded backend this is what lets
+        many readers go on while a catalog load or a booking holds the write lock.
+        """
+
     def iter_range(self, begin: bytes, end: bytes, batch: int = 1000) -> Iterator[KeyValue]:
         """Read a large range in bounded transactions (each well inside the 5-second limit)."""
         cursor = begin
@@ -124,7 +137,7 @@ class Store(ABC):
             return tr.get_range(cursor, end, limit=batch)
 
         while True:
-            rows = self.run(page)
+            rows = self.read(page)
             yield from rows
             if len(rows) < batch:
                 return

@@ -114,6 +114,17 @@ class SqliteStore(Store):
                 raise
         raise RetryLimitExceeded(f"transaction gave up after {self.max_retries} attempts")
 
+    def read(self, fn: Callable[[Transaction], R]) -> R:
+        # A deferred transaction in WAL mode reads one snapshot and never takes the write lock.
+        conn = self._connection()
+        conn.execute("BEGIN DEFERRED")
+        try:
+            tr = SqliteTransaction(conn, self.prefix)
+            tr.read_only = True
+            return fn(tr)
+        finally:
+            conn.execute("COMMIT")
+
     def close(self) -> None:
         with self._lock:
             for conn in self._all:

@@ -80,18 +80,35 @@ def exited(pid: int) -> bool:
         return True
 
 
+def _group_alive(pgid: int) -> bool:
+    """True while a process of the group still runs (zombies, which hold no sockets, don't count)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(") ", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        state, group = fields[0], int(fields[2])
+        if group == pgid and state != "Z":
+            return True
+    return False
+
+
 def stop(record: PidRecord, grace_s: float = 10.0) -> None:
-    """SIGTERM the process group, then SIGKILL it after `grace_s`."""
+    """SIGTERM the process group, then SIGKILL it after `grace_s`.
+
+    Returns once every process of the group is gone, not just its leader: a child still holding a
+    listening port would make the next `up` find the port taken.
+    """
     for sig in (signal.SIGTERM, signal.SIGKILL):
         try:
             os.killpg(record.pid, sig)
         except ProcessLookupError:
+            exited(record.pid)  # reap the leader if it is our child
             return
-        except PermissionError:
-            os.kill(record.pid, sig)
         deadline = time.monotonic() + grace_s
         while time.monotonic() < deadline:
-            if exited(record.pid):
+            leader_gone = exited(record.pid)
+            if leader_gone and not _group_alive(record.pid):
                 return
             time.sleep(0.05)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.kv import LimitExceeded, Store, Transaction, decode_counter, transactional
+from core.kv import LimitExceeded, ReadOnlyTransaction, Store, Transaction, decode_counter, transactional
 from core.kv.chunks import get_chunked, set_chunked
 from core.kv.keys import Subspace
 from core.kv.limits import MAX_KEY_BYTES, MAX_VALUE_BYTES
@@ -111,3 +111,11 @@ def test_iter_range_pages_through_a_large_range_in_order(kv: Store) -> None:
     kv.run(lambda tr: [tr.set(SPACE.key("page", i), b"%d" % i) for i in range(2_345)])
     seen = [SPACE.unpack(k)[1] for k, _ in kv.iter_range(*SPACE.range("page"), batch=500)]
     assert seen == list(range(2_345))
+
+
+def test_read_transactions_see_committed_data_and_refuse_writes(kv: Store) -> None:
+    kv.run(lambda tr: tr.set(SPACE.key("seen"), b"yes"))
+    assert kv.read(lambda tr: tr.get(SPACE.key("seen"))) == b"yes"
+    with pytest.raises(ReadOnlyTransaction):
+        kv.read(lambda tr: tr.set(SPACE.key("nope"), b"x"))
+    assert kv.run(lambda tr: tr.get(SPACE.key("nope"))) is None

@@ -71,3 +71,26 @@ def test_transfers_never_show_a_different_sum(kv: Store) -> None:
         worker.join()
     assert len(seen) == 400
     assert set(seen) == {1000}
+
+
+def test_readers_go_on_while_a_writer_holds_the_write_lock(kv: Store) -> None:
+    key = SPACE.key("snapshot")
+    kv.run(lambda tr: tr.set(key, b"before"))
+    writer_inside = threading.Event()
+    release_writer = threading.Event()
+
+    def slow_writer(tr: Transaction) -> None:
+        tr.set(key, b"after")
+        writer_inside.set()
+        release_writer.wait(timeout=10)
+
+    writer = threading.Thread(target=lambda: kv.run(slow_writer))
+    writer.start()
+    try:
+        assert writer_inside.wait(timeout=10)
+        # The writer has not committed: a reader neither waits for it nor sees its write.
+        assert kv.read(lambda tr: tr.get(key)) == b"before"
+    finally:
+        release_writer.set()
+        writer.join()
+    assert kv.read(lambda tr: tr.get(key)) == b"after"
