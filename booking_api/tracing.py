@@ -105,6 +105,7 @@ class _Traced:
 
 def traced(client: Any, service: str) -> Any:
     """`client` with a CLIENT span (`<service> <method>`) around each call, for the worker's activities."""
+    outbound_metrics()  # registered now: /metrics lists the family before the first call
     return _Traced(client, service)
 
 
@@ -131,6 +132,9 @@ class _OutcomeInbound(WorkflowInboundInterceptor):
 
 class SagaOutcomes(Interceptor):
     """Counts each finished saga under its result (`confirmed`, `failed`, `cancelled`, ...) or `error`."""
+
+    def __init__(self) -> None:
+        saga_metrics()  # registered now: /metrics lists the family before the first saga ends
 
     def workflow_interceptor_class(
         self, input: WorkflowInterceptorClassInput

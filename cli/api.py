@@ -34,6 +34,7 @@ def api(
             host=host,
             port=port,
             log_level=settings.log_level.lower(),
+            log_config=None,  # uvicorn's own lines go through the root logger (JSON with trace ids)
             access_log=False,
         )
     except OSError as exc:

@@ -1,23 +1,30 @@
 """Telemetry of the booking path: one booking is ONE trace from the API request through the Temporal
 client, the workflow and its activities down to the supplier and payment calls; errors quote the trace
-id; the worker's metrics endpoint counts saga outcomes. Real Temporal dev server, payments simulator
-over HTTP, scripted supplier (tests/booking_api/conftest.py)."""
+id; `ibe worker`'s metrics endpoint counts saga outcomes and supplier/payment calls. Real Temporal dev
+server, payments simulator over HTTP, scripted supplier or RateHawk simulator (conftest.py)."""
 
 from __future__ import annotations
 
 import asyncio
+import signal
 import time
 import urllib.request
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
+from asgi_lifespan import LifespanManager
 from opentelemetry import trace
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from core.observability import start_metrics_server
-from tests.booking_api.conftest import Api, SagaEnv
+from booking_api.app import create_app
+from booking_api.services import AppConfig
+from core.config import Settings
+from tests.booking_api.conftest import Api, SagaEnv, load_catalog, make_keys
+from tests.booking_api.test_e2e import TEST_HOTEL, booking_for, cheapest_rate, stay
 from tests.booking_api.test_validation import booking_body
+from tests.booking_api.test_worker_restart import kill, start_worker
 from tests.conftest import free_port
 from tests.core.observability.recording import in_trace, recorded_spans
 
@@ -104,32 +111,58 @@ async def test_an_unexpected_error_still_quotes_the_trace_id(api: Api, spans: In
     assert server.status.status_code == trace.StatusCode.ERROR
 
 
-async def test_worker_metrics_count_saga_outcomes(saga_env: SagaEnv):
-    settings = saga_env.settings.model_copy(update={"metrics_port": free_port()})
-    server = start_metrics_server(settings, addr="127.0.0.1")  # what `ibe worker` serves (init_process)
+def metric(text: str, sample: str) -> float | None:
+    """The value of one sample (`name{labels}` as Prometheus prints it) in a /metrics page."""
+    return next((float(row.split()[-1]) for row in text.splitlines() if row.startswith(sample + " ")), None)
+
+
+async def test_ibe_worker_serves_saga_outcomes_on_its_metrics_port(
+    settings: Settings, embedded_stack: Settings, unique: str, payments_server: Any, ratehawk_server: Any,
+    monkeypatch: pytest.MonkeyPatch,
+):  # fmt: skip
+    """`ibe worker` as deployed (IBE_METRICS_PORT set), the API in-process, the simulators over HTTP."""
+    settings = settings.model_copy(
+        update={"ratehawk_base_url": ratehawk_server.url, "payments_base_url": payments_server.url,
+                "deployment": f"t{unique}"}
+    )  # fmt: skip
+    load_catalog(settings)
+    task_queue = f"tq-{unique}"
+    port = free_port()
+    monkeypatch.setenv("IBE_METRICS_PORT", str(port))
+    log = settings.data_path / "worker.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    worker = start_worker(settings, task_queue, log)
+    app = create_app(settings, AppConfig(task_queue=task_queue, redis_prefix=f"t{unique}:",
+                                         booking_input={"poll_interval_s": 0.2}))  # fmt: skip
     try:
-        url = f"http://127.0.0.1:{settings.metrics_port}/metrics"
+        async with (
+            LifespanManager(app) as manager,
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=manager.app), base_url="http://ibe.test") as client,
+        ):  # fmt: skip
+            env = SagaEnv(Api(client, app, make_keys(settings)), None, payments_server.simulator, settings)
+            query = stay([{"adults": 2}])
+            rate = await cheapest_rate(env, TEST_HOTEL, query)  # type: ignore[arg-type]
+            resp = await env.book(booking_for(TEST_HOTEL, rate, query), "metrics-key-0001")
+            doc = await env.wait_state(resp.json()["booking_id"], {"confirmed", "failed"}, timeout_s=40)
+            assert doc["state"] == "confirmed", doc["history"]
 
-        def confirmed() -> float:
-            text = urllib.request.urlopen(url, timeout=5).read().decode()
-            line = 'ibe_saga_outcomes_total{outcome="confirmed",saga="BookingSaga"} '
-            return next(
-                (float(row.removeprefix(line)) for row in text.splitlines() if row.startswith(line)), 0.0
-            )
-
-        before = await asyncio.to_thread(confirmed)
-        resp = await saga_env.book(booking_body(), "metrics-key-0001")
-        bid = resp.json()["booking_id"]
-        assert (await saga_env.wait_state(bid, {"confirmed", "failed"}))["state"] == "confirmed"
-        deadline = time.monotonic() + 10  # counted when the workflow returns, just after the state
-        while await asyncio.to_thread(confirmed) < before + 1:
-            assert time.monotonic() < deadline, "saga outcome not counted"
-            await asyncio.sleep(0.1)
-        text = await asyncio.to_thread(lambda: urllib.request.urlopen(url, timeout=5).read().decode())
-        assert (
-            'ibe_outbound_call_seconds_count{operation="authorize",outcome="ok",service="payments"}' in text
-        )
+            url = f"http://127.0.0.1:{port}/metrics"
+            deadline = time.monotonic() + 10  # counted when the workflow returns, just after the state
+            while True:
+                text = await asyncio.to_thread(lambda: urllib.request.urlopen(url, timeout=5).read().decode())
+                if metric(text, 'ibe_saga_outcomes_total{outcome="confirmed",saga="BookingSaga"}') == 1:
+                    break
+                assert time.monotonic() < deadline, f"saga outcome not counted:\n{log.read_text()[-2000:]}"
+                await asyncio.sleep(0.2)
     finally:
-        assert server is not None
-        server.shutdown()
-        server.server_close()
+        kill(worker, signal.SIGTERM)
+    # One authorization, one capture and one finish call, each timed.
+    for service, operation in [
+        ("payments", "authorize"),
+        ("payments", "capture"),
+        ("ratehawk", "booking_finish"),
+    ]:
+        sample = (
+            f'ibe_outbound_call_seconds_count{{operation="{operation}",outcome="ok",service="{service}"}}'
+        )
+        assert metric(text, sample) == 1, sample
