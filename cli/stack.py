@@ -40,6 +40,7 @@ def stack_up(
         statuses = up(
             settings,
             dagster_ui=dagster_ui,
+            platform=platform,
             project_root=Path.cwd(),
             on_status=lambda s: console.print(f"  {s.name:<9} {s.state} at {s.address}"),
         )

@@ -35,7 +35,9 @@ class ServiceSpec:
 
     @property
     def address(self) -> str:
-        return self.external or f"{LOOPBACK}:{next(iter(self.ports.values()))}"
+        if self.external:
+            return self.external
+        return f"{LOOPBACK}:{next(iter(self.ports.values()))}" if self.ports else "(no port)"
 
 
 def _temporal(settings: Settings) -> ServiceSpec:

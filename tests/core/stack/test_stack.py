@@ -155,3 +155,19 @@ def test_corrupt_store_file_is_one_clear_line(stack_env: dict[str, str]) -> None
     store_file.parent.mkdir(parents=True)
     store_file.write_bytes(b"garbage, not SQLite" * 100)
     assert_one_clear_line(ibe(stack_env, "stack", "check"), "cannot open the store", "not a database")
+
+
+def test_platform_processes_run_under_the_same_manager(stack_env: dict[str, str]) -> None:
+    import httpx
+
+    result = ibe(stack_env, "stack", "up", "--platform")
+    assert result.returncode == 0, result.stderr
+    settings = settings_of(stack_env)
+    states = {s.name: s.state for s in status(settings)}
+    assert states == dict.fromkeys(
+        ["temporal", "kafka", "redis", "simulator", "payments", "worker", "api", "relay", "sink"], "running"
+    )
+    health = httpx.get(f"http://127.0.0.1:{settings.api_port}/healthz", timeout=5)
+    assert health.status_code == 200
+    stopped = ibe(stack_env, "stack", "down")
+    assert stopped.stdout.count("stopped") == 9
