@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: install demo test bench lint format stack-up stack-down stack-status dagster-ui clean
+.PHONY: install demo test bench lint format stack-up stack-down stack-status platform-up dagster-ui clean
 
 install:
 	@$(UV) --version >/dev/null 2>&1 || { echo "==> installing uv (Python package manager) from PyPI"; \
@@ -57,3 +57,6 @@ dagster-ui: install
 clean:
 	-$(BIN)/ibe stack down
 	rm -rf .ibe
+
+platform-up: install
+	$(BIN)/ibe stack up --platform
