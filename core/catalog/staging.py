@@ -1,8 +1,10 @@
 """Staging: dump lines -> typed Parquet tables (hotels, room groups, amenities, images, descriptions).
 
-One pass over the dump in bounded batches: each line is parsed once (orjson), the fields the
-platform uses are typed into columns, and the line's problems of *shape* are written next to it
-(`problems`: not JSON, no hid, a field of the wrong JSON type). Nothing is dropped here: every line
+One pass over the dump in bounded batches: each line is parsed once, the fields the platform uses
+are typed into columns, and the line's problems of *shape* are written next to it (`problems`: not
+JSON, no hid, a field of the wrong JSON type). A line is first decoded strictly into the typed
+fields (`core.catalog.typed`, msgspec: the fast path for well-formed lines); a line that does not
+decode so is parsed with orjson and checked field by field, which names every problem. Nothing is dropped here: every line
 of the dump is one row of `hotels`, so later stages can reconcile line counts exactly. Fields the
 platform does not model are kept as JSON in `extra`; the raw line itself stays in the dump file
 (re-read by line number where needed), so staging writes no second copy of 20 GB.
@@ -23,6 +25,7 @@ import pyarrow as pa
 import xxhash
 
 from core.catalog.dumpfile import LineBatch
+from core.catalog.typed import Hotel, Image, decode_hotel
 
 # Problems of shape found while parsing (value rules live in quality/).
 INVALID_JSON = "invalid_json"
@@ -300,6 +303,101 @@ def _stage_children(
         de["text"].extend(texts)
 
 
+def _stage_typed(c: _Columns, line_no: int, raw: bytes, hotel: Hotel, extra: str | None) -> None:
+    """The rows of a line decoded by the fast path: the same values `_stage_line` gives, no problems."""
+    h = c.cols["hotels"]
+    hid = hotel.hid
+    h["line_no"].append(line_no)
+    h["hid"].append(hid)
+    h["problems"].append([])
+    for name in _STR_FIELDS:
+        h[name].append(getattr(hotel, name))
+    h["star_rating"].append(hotel.star_rating)
+    h["latitude"].append(hotel.latitude)
+    h["longitude"].append(hotel.longitude)
+    region = hotel.region
+    h["region_id"].append(region.id if region else None)
+    h["region_name"].append(region.name if region else None)
+    h["region_country_code"].append(region.country_code if region else None)
+    h["region_type"].append(region.type if region else None)
+    h["region_iata"].append(region.iata if region else None)
+    for name in _BOOL_FIELDS:
+        h[name].append(getattr(hotel, name))
+    room_groups = hotel.room_groups or []
+    amenity_groups = hotel.amenity_groups or []
+    images = hotel.images_ext or []
+    h["room_group_count"].append(len(room_groups))
+    h["image_count"].append(len(images))
+    h["amenity_count"].append(sum(len(g.amenities or ()) for g in amenity_groups))
+    facts = hotel.facts
+    h["floors_number"].append(facts.floors_number if facts else None)
+    h["rooms_number"].append(facts.rooms_number if facts else None)
+    h["year_built"].append(facts.year_built if facts else None)
+    h["year_renovated"].append(facts.year_renovated if facts else None)
+    h["payment_methods"].append(hotel.payment_methods or [])
+    h["serp_filters"].append(hotel.serp_filters or [])
+    h["extra"].append(extra)
+    h["content_hash"].append(content_hash(raw))
+    h["raw_bytes"].append(len(raw))
+    c.raw_bytes += len(raw)
+    rg_cols, am, im, de = c.cols["room_groups"], c.cols["amenities"], c.cols["images"], c.cols["descriptions"]
+    if room_groups:
+        n = len(room_groups)
+        names = [rg.name_struct for rg in room_groups]
+        exts = [rg.rg_ext for rg in room_groups]
+        rg_cols["line_no"].extend([line_no] * n)
+        rg_cols["hid"].extend([hid] * n)
+        rg_cols["rg_index"].extend(range(n))
+        rg_cols["room_group_id"].extend([rg.room_group_id for rg in room_groups])
+        rg_cols["name"].extend([rg.name for rg in room_groups])
+        rg_cols["main_name"].extend([ns.main_name if ns else None for ns in names])
+        rg_cols["bathroom"].extend([ns.bathroom if ns else None for ns in names])
+        rg_cols["bedding_type"].extend([ns.bedding_type if ns else None for ns in names])
+        rg_cols["amenities"].extend([rg.room_amenities or [] for rg in room_groups])
+        for name in _RG_EXT:
+            attr = "class_" if name == "class" else name
+            rg_cols[f"rg_{name}"].extend([getattr(ext, attr) if ext else None for ext in exts])
+        rg_images = [rg.images_ext or [] for rg in room_groups]
+        rg_cols["image_count"].extend([len(x) for x in rg_images])
+        for i, imgs in enumerate(rg_images):
+            if imgs:
+                _typed_images(im, line_no, hid, i, imgs)
+    for group in amenity_groups:
+        items = group.amenities
+        if not items:
+            continue
+        n = len(items)
+        paid = set(group.non_free_amenities or ())
+        am["line_no"].extend([line_no] * n)
+        am["hid"].extend([hid] * n)
+        am["group_name"].extend([group.group_name] * n)
+        am["amenity"].extend(items)
+        am["is_paid"].extend([a in paid for a in items])
+    if images:
+        _typed_images(im, line_no, hid, None, images)
+    for s, section in enumerate(hotel.description_struct or ()):
+        texts = section.paragraphs or []
+        n = len(texts)
+        de["line_no"].extend([line_no] * n)
+        de["hid"].extend([hid] * n)
+        de["section"].extend([s] * n)
+        de["title"].extend([section.title] * n)
+        de["paragraph"].extend(range(n))
+        de["text"].extend(texts)
+
+
+def _typed_images(
+    im: dict[str, list[Any]], line_no: int, hid: int | None, rg_index: int | None, imgs: list[Image]
+) -> None:
+    n = len(imgs)
+    im["line_no"].extend([line_no] * n)
+    im["hid"].extend([hid] * n)
+    im["rg_index"].extend([rg_index] * n)
+    im["position"].extend(range(n))
+    im["url"].extend([d.url for d in imgs])
+    im["category_slug"].extend([d.category_slug for d in imgs])
+
+
 def _strings(value: Any) -> list[str]:
     items = _list(value)
     return items if all(type(x) is str for x in items) else [x for x in items if type(x) is str]
@@ -328,11 +426,18 @@ class StagedBatch:
     problems: Counter[str]
 
 
-def stage_lines(batch: LineBatch) -> StagedBatch:
-    """Typed tables of one batch of dump lines (one `hotels` row per line, children of good lines)."""
+def stage_lines(batch: LineBatch, fast: bool = True) -> StagedBatch:
+    """Typed tables of one batch of dump lines (one `hotels` row per line, children of good lines).
+
+    `fast=False` takes every line through the general path (the reference the fast path must match).
+    """
     c = _Columns()
     for line_no, raw in batch.numbered():
-        _stage_line(c, line_no, raw)
+        decoded = decode_hotel(raw, KNOWN_FIELDS) if fast else None
+        if decoded is None:
+            _stage_line(c, line_no, raw)
+        else:
+            _stage_typed(c, line_no, raw, *decoded)
     return StagedBatch({t: c.arrow(t) for t in TABLES}, len(batch.lines), c.raw_bytes, c.problems)
 
 

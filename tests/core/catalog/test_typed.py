@@ -1,0 +1,78 @@
+"""The fast path of staging (strict typed decoding) stages every line exactly as the general path does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+
+from core.catalog.dumpfile import LineBatch, iter_batches
+from core.catalog.staging import KNOWN_FIELDS, TABLES, stage_lines
+from core.catalog.typed import decode_hotel
+from core.ratehawk.synthetic import FULL_DUMP, hotel_record, write_dumps
+
+
+def _variants() -> list[bytes]:
+    """Well-formed lines and lines a lenient parser would let through with other values."""
+    base = hotel_record(4, 10_000_050)
+    rg = base["room_groups"][0]
+
+    def line(**changes) -> bytes:
+        return orjson.dumps({**base, **changes})
+
+    return [
+        line(),
+        line(star_rating=4.0),  # an integral float: accepted, typed as 4
+        line(star_rating="4"),  # a quoted number is the wrong type, not 4
+        line(hid="10000050"),
+        line(hid=True),
+        line(hid=None),
+        line(latitude=12),  # an int coordinate is a number
+        line(latitude=True),
+        line(is_closed=1),
+        line(name=5),
+        line(region={**base["region"], "id": "6100003"}),  # the region has no integer id
+        line(facts={"floors_number": "3"}),
+        line(metapolicy_struct=[]),
+        line(metapolicy_struct=None),
+        line(payment_methods=["visa", 3]),  # non-strings are dropped, not a problem
+        line(room_groups=[{**rg, "room_amenities": ["a", None]}, rg]),
+        line(room_groups=[{**rg, "rg_ext": {"class": "3"}}]),
+        line(room_groups=[5]),
+        line(amenity_groups=[{"group_name": "x", "amenities": ["a", "b"], "non_free_amenities": ["b"]}]),
+        line(amenity_groups=[{"group_name": "x", "amenities": None}]),
+        line(images_ext=[{"url": 1}]),
+        line(new_field={"nested": [1, 2.5, "x"]}, another=None),  # unknown fields kept in `extra`
+        orjson.dumps({"hid": 7}),
+        b'{"hid": 8, "name": "first", "name": "last"}',  # the last value of a repeated key wins
+        b'{"hid": 9, "name": "x"',
+        b"[1, 2]",
+        b"",
+    ]
+
+
+def test_tricky_lines_stage_as_on_the_general_path() -> None:
+    batch = LineBatch(1, _variants())
+    fast, general = stage_lines(batch), stage_lines(batch, fast=False)
+    assert fast.problems == general.problems and fast.raw_bytes == general.raw_bytes
+    for table in TABLES:
+        assert fast.tables[table].equals(general.tables[table]), table
+    extra = orjson.loads(fast.tables["hotels"]["extra"][21].as_py())
+    assert extra["new_field"] == {"nested": [1, 2.5, "x"]} and extra["another"] is None
+
+
+def test_fast_path_takes_only_lines_the_general_path_finds_no_problem_in() -> None:
+    staged = stage_lines(LineBatch(1, _variants()), fast=False).tables["hotels"]
+    assert decode_hotel(_variants()[0], KNOWN_FIELDS) is not None  # a generated line takes the fast path
+    for raw, problems in zip(_variants(), staged["problems"].to_pylist(), strict=True):
+        if decode_hotel(raw, KNOWN_FIELDS) is not None:
+            assert problems == [], raw[:80]
+
+
+def test_generated_dump_stages_identically(tmp_path: Path) -> None:
+    write_dumps(tmp_path, 800, seed=8, bad_fraction=0.05, workers=1)
+    for batch in iter_batches(tmp_path / FULL_DUMP, 300):
+        fast, general = stage_lines(batch), stage_lines(batch, fast=False)
+        assert fast.problems == general.problems
+        for table in TABLES:
+            assert fast.tables[table].equals(general.tables[table]), table
