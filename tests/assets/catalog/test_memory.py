@@ -21,8 +21,9 @@ ROOT = Path(__file__).resolve().parents[3]
 WARM, SMALL, LARGE = 300, 2_000, 12_000
 RAW_KB_PER_HOTEL = 6.8  # generated hotel lines average 6-7.5 KB
 
-# Ingests each dump folder in turn (stage, validate, store) and prints VmHWM (the peak so far, in
-# MB) after each. VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec from the parent process.
+# Ingests each dump folder in turn (stage, validate, store) in batches of 500 lines, so that even
+# the small dump spans many batches, and prints VmHWM (the peak so far, in MB) after each.
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec from the parent process.
 SCRIPT = """
 import json, sys
 from pathlib import Path
@@ -38,7 +39,7 @@ peaks = []
 for i, name in enumerate(sys.argv[1:]):
     dump, work = Path(name) / "hotels_full_en.jsonl.zst", Path(name) / f"work-{i}-{sys.argv[-1][-5:]}"
     stage_dump(dump, work / "staged", batch_lines=500, workers=1)
-    validate_staged(work / "staged", dump, work / "validated")
+    validate_staged(work / "staged", dump, work / "validated", frame_rows=500)
     store = SqliteStore(work / "kv.sqlite3", b"\\x02bench\\x00")
     load = ServingLoad.open(store, "full", "full")
     load.write(serving_rows(dump, work / "validated" / "accepted.parquet"))
