@@ -46,6 +46,8 @@ import numpy as np
 import orjson
 
 from core.catalog.codec import Decoder, RecordCodec, load_codec, save_codec, train
+from core.catalog.tuplekeys import key as tkey
+from core.catalog.tuplekeys import pack as tpack
 from core.domain.catalog import Hotel, NearbyHotel, Region, distance_km
 from core.kv import Store, Transaction, decode_counter
 from core.kv.keys import CATALOG, HOTEL, HOTEL_HASH, INDEX, REGION, Subspace
@@ -261,7 +263,11 @@ class ServingLoad:
 
         def apply(tr: Transaction) -> LoadState:
             state = LoadState.from_json(tr.get(_state_key(self.state.load_id)) or self.state.to_json())
-            olds = {row.hid: _hash_entry(tr.get(HOTEL_HASH.key(row.hid))) for row in chunk if not row.deleted}
+            olds = {
+                row.hid: _hash_entry(tr.get(tkey(HOTEL_HASH.raw, row.hid)))
+                for row in chunk
+                if not row.deleted
+            }
             changed = [row for row in chunk if not row.deleted and _differs(olds[row.hid], row.content_hash)]
             blobs = dict(
                 zip((row.hid for row in changed), codec.compress_many([r.raw for r in changed]), strict=True)
@@ -428,23 +434,23 @@ def _write_row(
     """A new version of a hotel, and its index entries moved if its region or geo cell changed."""
     if len(blob) > MAX_VALUE_BYTES:
         raise ValueError(f"hotel {row.hid}: compressed record of {len(blob):,} bytes exceeds the store limit")
-    tr.set(HOTEL.key(row.hid, seq), blob)
+    tr.set(tkey(HOTEL.raw, row.hid, seq), blob)
     lat_i = lon_i = None
     if row.latitude is not None and row.longitude is not None:
         lat_i, lon_i = geo_cell(row.latitude, row.longitude)
     if old is not None:
         _, old_region, old_lat, old_lon = old
         if old_region is not None and old_region != row.region_id:
-            tr.set(IDX_REGION.key(old_region, row.hid, seq), _GONE)
+            tr.set(tkey(IDX_REGION.raw, old_region, row.hid, seq), _GONE)
         if old_lat is not None and (old_lat, old_lon) != (lat_i, lon_i):
-            tr.set(IDX_GEO.key(old_lat, old_lon, row.hid, seq), _GONE)
+            tr.set(tkey(IDX_GEO.raw, old_lat, old_lon, row.hid, seq), _GONE)
     if row.region_id is not None:
-        tr.set(IDX_REGION.key(row.region_id, row.hid, seq), _LIVE)
+        tr.set(tkey(IDX_REGION.raw, row.region_id, row.hid, seq), _LIVE)
     if lat_i is not None:
-        tr.set(IDX_GEO.key(lat_i, lon_i, row.hid, seq), _POS.pack(row.latitude, row.longitude))
-    tr.set(HOTEL_HASH.key(row.hid), fdb.tuple.pack((row.content_hash, row.region_id, lat_i, lon_i)))
+        tr.set(tkey(IDX_GEO.raw, lat_i, lon_i, row.hid, seq), _POS.pack(row.latitude, row.longitude))
+    tr.set(tkey(HOTEL_HASH.raw, row.hid), tpack((row.content_hash, row.region_id, lat_i, lon_i)))
     if old is not None:  # a new hotel supersedes nothing: no compaction work for it
-        tr.set(touched.key(row.hid), fdb.tuple.pack((*old[1:], row.region_id, lat_i, lon_i)))
+        tr.set(tkey(touched.raw, row.hid), tpack((*old[1:], row.region_id, lat_i, lon_i)))
 
 
 def _take_off_sale(tr: Transaction, hid: int, seq: int, touched: Subspace) -> int:
