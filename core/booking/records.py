@@ -3,6 +3,8 @@
 Every state change loads the record, checks the transition, appends to its history, saves it and
 writes the matching outbox event, all in the caller's transaction. Changes are idempotent: moving a
 booking to the state it is already in does nothing (a retried saga activity writes no second event).
+A booking is confirmed once in the event stream: a refused cancellation (cancelling -> confirmed)
+writes no second `booking.confirmed`, so revenue is never counted twice downstream.
 """
 
 from __future__ import annotations
@@ -100,6 +102,7 @@ def transition(
     if booking.state == target:
         return booking
     check_transition(booking.state, target)
+    previous = booking.state
     now = now or utcnow()
     booking.state = target
     if change is not None:
@@ -107,7 +110,10 @@ def transition(
     booking.updated_at = now
     booking.history.append(HistoryEntry(at=now, state=target, note=note))
     _save(tr, booking)
-    booking_event(tr, booking, f"booking.{target.value}")
+    if not (previous == BookingState.CANCELLING and target == BookingState.CONFIRMED):
+        # A refused cancellation returns the booking to `confirmed` without a new event: the
+        # booking was confirmed (and its revenue booked) once already, and `cancelling` wrote none.
+        booking_event(tr, booking, f"booking.{target.value}")
     return booking
 
 

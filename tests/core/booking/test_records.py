@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from decimal import Decimal
 
 import orjson
 import pytest
@@ -11,7 +12,8 @@ from core.booking import inventory, orders, records
 from core.booking.apikeys import create_api_key, key_hash, lookup_api_key
 from core.booking.inventory import SoldOut
 from core.booking.records import IdempotencyConflict
-from core.domain.booking import BookingState, InvalidTransition
+from core.domain.booking import BookingState, CancellationInfo, InvalidTransition, utcnow
+from core.domain.events import decode_event
 from core.kv.keys import APIKEY
 from core.outbox import read_after
 from tests.core.booking.conftest import make_booking
@@ -92,6 +94,47 @@ def test_failed_booking_cannot_be_cancelled(store):
     with pytest.raises(InvalidTransition):
         records.transition(store, "bk1", S.CANCELLING)
     assert booking_events(store)[-1] == "booking.failed"
+
+
+def _confirm(store, booking_id: str) -> None:
+    records.create_booking(store, make_booking(booking_id), "k1", booking_id, "x")
+    for state in (S.INVENTORY_HELD, S.PREBOOKED, S.SUPPLIER_FORM, S.PAYMENT_AUTHORIZED, S.SUPPLIER_PENDING):
+        records.transition(store, booking_id, state)
+    records.transition(store, booking_id, S.SUPPLIER_CONFIRMED)
+    records.transition(store, booking_id, S.CONFIRMED)
+
+
+def revenue_of(store, booking_id: str) -> Decimal:
+    total = Decimal("0")
+    for entry in read_after(store, 0):
+        event = decode_event(entry.value)
+        delta = event.revenue_delta()
+        if event.aggregate_id == booking_id and delta is not None:
+            total += delta.amount
+    return total
+
+
+def test_refused_cancellation_counts_the_revenue_once(store):
+    _confirm(store, "bk1")
+    records.transition(store, "bk1", S.CANCELLING)
+    records.transition(store, "bk1", S.CONFIRMED, note="cancellation refused: order_not_cancellable")
+    b = records.get_booking(store, "bk1")
+    assert b.state == S.CONFIRMED and b.history[-1].note.startswith("cancellation refused")
+    assert booking_events(store).count("booking.confirmed") == 1
+    assert revenue_of(store, "bk1") == Decimal("200.00")
+    # A later cancellation that goes through then takes back what it refunds (here: all of it).
+    records.transition(store, "bk1", S.CANCELLING)
+    records.transition(store, "bk1", S.CANCELLED, change=_refund(Decimal("200.00")))
+    assert revenue_of(store, "bk1") == Decimal("0")
+
+
+def _refund(amount: Decimal):
+    def change(b) -> None:
+        b.cancel = CancellationInfo(
+            requested_at=utcnow(), penalty=Decimal("0"), refund=amount, currency="EUR"
+        )
+
+    return change
 
 
 def test_user_index_pages_in_order(store):
