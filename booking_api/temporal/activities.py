@@ -294,10 +294,32 @@ class BookingActivities(PaymentSteps):
 
         await self._tx(step)
 
+    async def _not_cancellable(self, booking_id: str, poid: str, slug: str) -> tuple[str, str | None]:
+        """The supplier refused to cancel `poid`: ask its status to tell a failed order (nothing to
+        cancel) from a confirmed one that stays booked (an operator must act)."""
+        try:
+            status = await self.ratehawk.booking_status(poid)
+        except TransientError:
+            raise
+        except RateHawkError as exc:
+            # A final status error (soldout, order_not_found, ...): the order never became a booking.
+            return "failed", exc.slug
+        if status.confirmed:
+            log.error(
+                "OPERATOR ALERT booking %s: supplier order %s is confirmed and cannot be cancelled",
+                booking_id,
+                poid,
+            )
+            return "not_cancellable", slug
+        # Still processing: cancel again later (the activity is retried) until it has an outcome.
+        raise RuntimeError(f"supplier order {poid} is still processing and cannot be cancelled yet")
+
     async def _cancel_attempts(self, booking_id: str, keep: str | None) -> None:
         for attempt in await self._tx(lambda tr: orders.attempts(tr, booking_id)):
             poid = attempt.partner_order_id
-            if poid == keep or attempt.state in ("cancelled", "absent"):
+            # `failed`: the supplier answered a final error for this order at finish or status, so no
+            # booking exists under it and there is nothing to cancel.
+            if poid == keep or attempt.state in ("cancelled", "absent", "failed"):
                 continue
             try:
                 await self.ratehawk.cancel(poid)
@@ -305,10 +327,7 @@ class BookingActivities(PaymentSteps):
             except OrderNotFoundError:
                 state, error = "absent", None
             except OrderNotCancellableError as exc:
-                log.error(
-                    "OPERATOR ALERT booking %s: supplier order %s cannot be cancelled", booking_id, poid
-                )
-                state, error = "not_cancellable", exc.slug
+                state, error = await self._not_cancellable(booking_id, poid, exc.slug)
             except TransientError:
                 raise
             except RateHawkError as exc:
