@@ -17,7 +17,6 @@ from dagster import (
 from assets.catalog import (
     CATALOG_ASSETS,
     CATALOG_CHECKS,
-    CATALOG_PARTITIONS,
     FULL,
     GROUP,
     INCREMENTAL,
@@ -27,7 +26,6 @@ from assets.catalog import (
 catalog_job = define_asset_job(
     "catalog_ingest",
     selection=AssetSelection.groups(GROUP),
-    partitions_def=CATALOG_PARTITIONS,
     description="Fetch, stage, validate and load one RateHawk dump (a date x full|incremental partition).",
 )
 

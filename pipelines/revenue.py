@@ -23,12 +23,10 @@ from assets.reconciliation.assets import GROUP as RECONCILIATION_GROUP
 from assets.reconciliation.assets import RECONCILIATION_ASSETS
 from assets.revenue.assets import GROUP as REVENUE_GROUP
 from assets.revenue.assets import REVENUE_ASSETS
-from assets.revenue.partitions import DAILY_PARTITIONS
 
 revenue_daily_job = define_asset_job(
     "revenue_daily",
     selection=AssetSelection.groups(REVENUE_GROUP, RECONCILIATION_GROUP),
-    partitions_def=DAILY_PARTITIONS,
     description="Build one UTC day of the revenue marts by region, country and chain, then reconcile it "
     "with the transactional store.",
 )
