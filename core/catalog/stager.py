@@ -1,6 +1,7 @@
 """Running staging over a whole dump: worker processes parse, the parent writes Parquet in order.
 
-Parsing (orjson plus typing every field) is the CPU-heavy part, so it runs in `workers` processes.
+Parsing (decoding and typing every field, `staging.stage_lines`) is the CPU-heavy part, so on a big
+dump it runs in `workers` processes.
 Each worker reads the dump itself (decompressing is cheap next to parsing) and stages every
 `workers`-th batch; the parent takes the batches back in order from small bounded queues and writes
 one row group per batch. Nothing but Arrow tables crosses the process boundary, memory stays bounded
