@@ -172,7 +172,7 @@ def stage_regions(dump: Path, folder: Path) -> int:
             rec = orjson.loads(raw)
         except orjson.JSONDecodeError:
             continue
-        if type(rec) is not dict or type(rec.get("id")) is not int:
+        if type(rec) is not dict or type(rec.get("id")) is not int or not -(2**63) <= rec["id"] < 2**63:
             continue
         name = rec.get("name")
         if type(name) is dict:

@@ -120,8 +120,18 @@ def content_hash(raw: bytes) -> bytes:
     return xxhash.xxh3_128_digest(raw)
 
 
+_INT64 = range(-(2**63), 2**63)  # the integers a column can hold; wider ones are no usable value
+
+
 def _int(value: Any) -> int | None:
-    return value if type(value) is int else None
+    return value if type(value) is int and value in _INT64 else None
+
+
+def _stars(value: Any) -> int | None:
+    """A star rating as an int (an integral float such as 4.0 counts), or None."""
+    if type(value) is float and value.is_integer():
+        value = int(value)
+    return _int(value)
 
 
 def _str(value: Any) -> str | None:
@@ -168,7 +178,7 @@ def _type_problems(rec: dict[str, Any]) -> list[str]:
         if v is not None and _num(v) is None:
             problems.append(f"{WRONG_TYPE}:{name}")
     v = get("star_rating")
-    if v is not None and not (type(v) is int or (type(v) is float and v.is_integer())):
+    if v is not None and _stars(v) is None:
         problems.append(f"{WRONG_TYPE}:star_rating")
     for name in _BOOL_FIELDS:
         v = get(name)
@@ -199,11 +209,10 @@ def _stage_line(c: _Columns, line_no: int, raw: bytes) -> None:
     if not problems:
         if hid is None:
             problems.append(HID_MISSING)
-        elif type(hid) is not int:
+        elif _int(hid) is None:  # not an integer, or one wider than 64 bits
             problems.append(HID_NOT_INTEGER)
         problems.extend(_type_problems(rec))
-    if type(hid) is not int:
-        hid = None
+    hid = _int(hid)
     get = rec.get
     h["line_no"].append(line_no)
     h["hid"].append(hid)
@@ -211,7 +220,7 @@ def _stage_line(c: _Columns, line_no: int, raw: bytes) -> None:
     for name in _STR_FIELDS:
         h[name].append(_str(get(name)))
     stars = get("star_rating")
-    h["star_rating"].append(int(stars) if type(stars) is float and stars.is_integer() else _int(stars))
+    h["star_rating"].append(_stars(stars))
     h["latitude"].append(_num(get("latitude")))
     h["longitude"].append(_num(get("longitude")))
     region = _dict(get("region"))

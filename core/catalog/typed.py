@@ -15,11 +15,13 @@ level as raw JSON values (no nested value is built).
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import msgspec
 import orjson
 
 _S = str | None
-_I = int | None
+_I = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)] | None  # a wider int takes the general path
 
 
 class Image(msgspec.Struct, gc=False):
@@ -100,7 +102,7 @@ class Hotel(msgspec.Struct, gc=False):
     front_desk_time_start: _S = None
     front_desk_time_end: _S = None
     metapolicy_extra_info: _S = None
-    star_rating: _I = None
+    star_rating: _I = None  # 4.0 is not an int here: the general path types it
     latitude: float | None = None
     longitude: float | None = None
     is_closed: bool | None = None

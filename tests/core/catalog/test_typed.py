@@ -20,6 +20,9 @@ def _variants() -> list[bytes]:
     def line(**changes) -> bytes:
         return orjson.dumps({**base, **changes})
 
+    def wide(raw: bytes, placeholder: int, value: int) -> bytes:  # orjson cannot write such ints
+        return raw.replace(b":%d" % placeholder, b":%d" % value)
+
     return [
         line(),
         line(star_rating=4.0),  # an integral float: accepted, typed as 4
@@ -42,6 +45,14 @@ def _variants() -> list[bytes]:
         line(amenity_groups=[{"group_name": "x", "amenities": ["a", "b"], "non_free_amenities": ["b"]}]),
         line(amenity_groups=[{"group_name": "x", "amenities": None}]),
         line(images_ext=[{"url": 1}]),
+        wide(line(hid=123456789), 123456789, 2**64),  # wider than a 64-bit column: not a usable hid
+        wide(line(hid=123456789), 123456789, 2**63),
+        line(star_rating=1e300),
+        wide(
+            line(facts={"year_built": 1234567}, room_groups=[{**rg, "room_group_id": 1234567}]),
+            1234567,
+            2**63,
+        ),
         line(new_field={"nested": [1, 2.5, "x"]}, another=None),  # unknown fields kept in `extra`
         orjson.dumps({"hid": 7}),
         b'{"hid": 8, "name": "first", "name": "last"}',  # the last value of a repeated key wins
@@ -57,8 +68,14 @@ def test_tricky_lines_stage_as_on_the_general_path() -> None:
     assert fast.problems == general.problems and fast.raw_bytes == general.raw_bytes
     for table in TABLES:
         assert fast.tables[table].equals(general.tables[table]), table
-    extra = orjson.loads(fast.tables["hotels"]["extra"][21].as_py())
+    extra = orjson.loads(fast.tables["hotels"]["extra"][25].as_py())
     assert extra["new_field"] == {"nested": [1, 2.5, "x"]} and extra["another"] is None
+
+
+def test_integers_wider_than_64_bits_are_problems_or_dropped_values() -> None:
+    hotels = stage_lines(LineBatch(1, _variants())).tables["hotels"].to_pylist()
+    assert [h["problems"] for h in hotels[21:24]] == [["hid_not_integer"]] * 2 + [["wrong_type:star_rating"]]
+    assert hotels[24]["problems"] == [] and hotels[24]["year_built"] is None
 
 
 def test_fast_path_takes_only_lines_the_general_path_finds_no_problem_in() -> None:
