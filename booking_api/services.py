@@ -48,6 +48,11 @@ class Services:
         """Run a store transaction off the event loop (the store port is blocking)."""
         return await anyio.to_thread.run_sync(self.store.run, fn)
 
+    async def read(self, fn: Callable[[Transaction], R]) -> R:
+        """Run a read-only store transaction off the event loop: GETs never queue behind writers
+        (on the embedded store a read-only transaction does not take the write lock)."""
+        return await anyio.to_thread.run_sync(self.store.read, fn)
+
     async def call(self, fn: Callable[..., R], *args: Any) -> R:
         return await anyio.to_thread.run_sync(fn, *args)
 

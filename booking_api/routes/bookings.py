@@ -139,7 +139,7 @@ async def get_booking(
 ) -> dict[str, Any]:
     """State, price breakdown (taxes paid at the hotel apart), supplier order, payment, history."""
     try:
-        booking = _owned(await services.call(records.get_booking, services.store, booking_id), key)
+        booking = _owned(await services.read(lambda tr: records.get_booking(tr, booking_id)), key)
     except records.BookingNotFound:
         raise Problem(404, "not-found", "Not found", f"no booking {booking_id}") from None
     out = booking.public()
@@ -196,9 +196,8 @@ async def user_bookings(
     user_id: str, services: ServicesDep, key: BookKey, limit: int = 50, after: str | None = None
 ) -> dict[str, Any]:
     """A user's bookings (the partner's customer, identified by email within the partner)."""
-    found = await services.call(
-        records.user_bookings, services.store, user_id, min(max(limit, 1), 200), after
-    )
+    page = min(max(limit, 1), 200)
+    found = await services.read(lambda tr: records.user_bookings(tr, user_id, page, after))
     mine = [b for b in found if b.partner_id == key.partner_id]
     return {
         "user_id": user_id,

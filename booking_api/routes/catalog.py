@@ -36,7 +36,7 @@ async def suggest(
 @router.get("/hotels/{hid}")
 async def hotel(hid: int, services: ServicesDep, key: SearchKey) -> dict[str, Any]:
     """A hotel's content, with the policies guests must see before they book."""
-    found = await services.call(get_hotel, services.store, hid)
+    found = await services.read(lambda tr: get_hotel(tr, hid))
     if found is None:
         raise Problem(404, "not-found", "Not found", f"no hotel {hid} on sale")
     return hotel_content(found)

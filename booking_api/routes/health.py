@@ -35,7 +35,7 @@ async def readyz(services: ServicesDep) -> Response:
     """Ready when the store, Redis and Temporal all answer (503 naming the one that does not)."""
     checks = dict(
         await asyncio.gather(
-            _check("store", services.tx(lambda tr: tr.get(b"\x02meta\x00"))),
+            _check("store", services.read(lambda tr: tr.get(b"\x02meta\x00"))),
             _check("redis", services.redis.ping()),
             _check("temporal", services.sagas.ping()),
         )

@@ -42,7 +42,7 @@ async def register(body: WebhookCreate, services: ServicesDep, key: BookKey) -> 
 
 @router.get("")
 async def listing(services: ServicesDep, key: BookKey) -> dict[str, Any]:
-    regs = await services.tx(lambda tr: webhooks.list_webhooks(tr, key.partner_id))
+    regs = await services.read(lambda tr: webhooks.list_webhooks(tr, key.partner_id))
     return {"webhooks": [r.public() for r in regs]}
 
 
@@ -55,7 +55,7 @@ async def delete(webhook_id: str, services: ServicesDep, key: BookKey) -> None:
 @router.get("/dead")
 async def dead(services: ServicesDep, key: BookKey) -> dict[str, Any]:
     """Deliveries parked after their retry window, with the last error."""
-    parked = await services.tx(lambda tr: webhooks.dead_deliveries(tr, key.partner_id))
+    parked = await services.read(lambda tr: webhooks.dead_deliveries(tr, key.partner_id))
     return {
         "deliveries": [
             {"delivery_id": d.delivery_id, "event_id": d.event_id, "event_type": d.event_type,

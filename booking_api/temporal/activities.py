@@ -315,7 +315,7 @@ class BookingActivities(PaymentSteps):
         raise RuntimeError(f"supplier order {poid} is still processing and cannot be cancelled yet")
 
     async def _cancel_attempts(self, booking_id: str, keep: str | None) -> None:
-        for attempt in await self._tx(lambda tr: orders.attempts(tr, booking_id)):
+        for attempt in await self._read(lambda tr: orders.attempts(tr, booking_id)):
             poid = attempt.partner_order_id
             # `failed`: the supplier answered a final error for this order at finish or status, so no
             # booking exists under it and there is nothing to cancel.

@@ -69,5 +69,9 @@ class ActivityBase:
     async def _tx(self, fn: Callable[[Transaction], R]) -> R:
         return await asyncio.to_thread(self.store.run, fn)
 
+    async def _read(self, fn: Callable[[Transaction], R]) -> R:
+        """A read-only transaction: it does not wait for (or hold up) the writers."""
+        return await asyncio.to_thread(self.store.read, fn)
+
     async def _booking(self, booking_id: str) -> Booking:
-        return await self._tx(lambda tr: records.get_booking(tr, booking_id))
+        return await self._read(lambda tr: records.get_booking(tr, booking_id))
