@@ -11,7 +11,7 @@ from fastapi import APIRouter, Header
 from booking_api.deps import SearchKey, ServicesDep
 from booking_api.problems import Problem
 from booking_api.schemas import PrebookRequest, RatesRequest, SearchRequest
-from booking_api.views import cheapest, price_in, rate_view
+from booking_api.views import RATES_PER_HOTEL, cheapest, price_in, rate_view
 from core.domain.events import HotelViewed, PrebookRequested, SearchPerformed
 from core.domain.money import Money
 from core.ratehawk.errors import RateHawkError, RateUnavailableError, TransientError
@@ -32,14 +32,17 @@ def _supplier_problem(exc: RateHawkError) -> Problem:
 
 
 async def _supplier_search(services: Any, body: SearchRequest) -> SearchResults:
+    # A result page shows the cheapest RATES_PER_HOTEL rates: the client validates only those.
     params = body.supplier_params()
     rh = services.ratehawk
+    n = RATES_PER_HOTEL
     if body.region_id is not None:
-        return await rh.search_region(params, body.region_id)  # type: ignore[no-any-return]
+        return await rh.search_region(params, body.region_id, cheapest=n)  # type: ignore[no-any-return]
     if body.hids is not None:
-        return await rh.search_hotels(params, body.hids)  # type: ignore[no-any-return]
+        return await rh.search_hotels(params, body.hids, cheapest=n)  # type: ignore[no-any-return]
     assert body.geo is not None
-    return await rh.search_geo(params, body.geo.latitude, body.geo.longitude, body.geo.radius_m)  # type: ignore[no-any-return]
+    geo = body.geo
+    return await rh.search_geo(params, geo.latitude, geo.longitude, geo.radius_m, cheapest=n)  # type: ignore[no-any-return]
 
 
 @router.post("/search")

@@ -14,6 +14,12 @@ Every request first waits for the client-side limiter (`ratelimit.RateLimiter`, 
 `from_settings(..., shared_limits=True)` the Redis-backed `SharedRateLimiter` that all processes on
 one key share), which starts from the limits of `GET overview/` and follows the `X-RateLimit-*`
 headers of each answer.
+
+Hot path (an uncached search costs the API about one supplier call): bodies are encoded and answers
+decoded with orjson; the connection pool keeps as many keep-alive connections as the process has
+concurrent callers (`max_connections`, `max_keepalive_connections`), so no request pays for a new
+connection or a pool eviction; and a search may keep only the `cheapest` rates of each hotel before
+the answer is validated (a result page shows 1-2 of them; the hotel page takes every rate).
 """
 
 from __future__ import annotations
@@ -27,11 +33,13 @@ import random
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import httpx
+import orjson
 
 from core.ratehawk.errors import (
     AuthenticationError,
@@ -68,6 +76,12 @@ API_PATH = "/api/b2b/v3/"
 USER_AGENT = "etg-ibe/0.1 (+ratehawk-client)"
 Sleep = Callable[[float], Awaitable[None]]
 RetryRule = Callable[[RateHawkError, int], bool]
+JSON_HEADERS = {"Content-Type": "application/json"}
+# The pool: an API process makes at most one supplier call per request in flight (32 concurrent clients
+# in the benchmark, with room to spare) and a worker fewer; keeping a connection alive per concurrent
+# caller means no request waits for a new connection or an eviction (httpx's default keeps 20).
+DEFAULT_MAX_CONNECTIONS = 64
+DEFAULT_MAX_KEEPALIVE = 64
 
 
 @dataclass(frozen=True)
@@ -102,6 +116,30 @@ class DownloadedDump:
     sha256: str
     resumed_from: int  # bytes already on disk when the last successful attempt started
     attempts: int
+
+
+def _price_key(rate: Any, currency: str | None) -> tuple[int, Decimal]:
+    """A rate's price as a result page compares it: the first payment type's `show_amount` when it is
+    in the asked currency, else its `amount`; rates without a readable price sort last."""
+    try:
+        pay = rate["payment_options"]["payment_types"][0]
+        if pay.get("show_currency_code") == currency and pay.get("show_amount") is not None:
+            return 0, Decimal(str(pay["show_amount"]))
+        return 0, Decimal(str(pay["amount"]))
+    except (KeyError, IndexError, TypeError, AttributeError, InvalidOperation):
+        return 1, Decimal(0)
+
+
+def _keep_cheapest(data: Any, n: int | None, currency: str | None) -> Any:
+    """Keep the `n` cheapest rates of each hotel of a search answer (stable among equal prices), so
+    only those are validated; None keeps every rate."""
+    if n is None or not isinstance(data, dict) or not isinstance(data.get("hotels"), list):
+        return data
+    for hotel in data["hotels"]:
+        rates = hotel.get("rates") if isinstance(hotel, dict) else None
+        if isinstance(rates, list) and len(rates) > n:
+            hotel["rates"] = sorted(rates, key=lambda r: _price_key(r, currency))[:n]
+    return data
 
 
 def _retry_reads(exc: RateHawkError, attempt: int) -> bool:
@@ -140,6 +178,9 @@ class RateHawkClient:
         load_published_limits: bool = True,
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Sleep = asyncio.sleep,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        max_keepalive_connections: int = DEFAULT_MAX_KEEPALIVE,
+        keepalive_expiry_s: float = 30.0,
     ) -> None:
         root = base_url.rstrip("/")
         if root.endswith(API_PATH.rstrip("/")):
@@ -160,6 +201,11 @@ class RateHawkClient:
             timeout=httpx.Timeout(timeout_s, connect=min(10.0, timeout_s)),
             headers={"User-Agent": USER_AGENT},
             follow_redirects=True,
+            limits=httpx.Limits(
+                max_connections=max_connections,
+                max_keepalive_connections=min(max_keepalive_connections, max_connections),
+                keepalive_expiry=keepalive_expiry_s,
+            ),
         )
 
     @classmethod
@@ -213,7 +259,12 @@ class RateHawkClient:
         try:
             async with asyncio.timeout(self._timeout_s):
                 response = await self._http.request(
-                    method, endpoint, json=body, params=params, auth=self._auth
+                    method,
+                    endpoint,
+                    content=orjson.dumps(body) if body is not None else None,
+                    headers=JSON_HEADERS if body is not None else None,
+                    params=params,
+                    auth=self._auth,
                 )
         except (TimeoutError, httpx.TimeoutException) as exc:
             raise TransientError("timeout", endpoint=endpoint, message=f"no answer: {exc!r}") from exc
@@ -224,8 +275,8 @@ class RateHawkClient:
         payload: dict[str, Any] | None = None
         if response.headers.get("content-type", "").startswith("application/json"):
             try:
-                decoded = response.json()
-            except ValueError:
+                decoded = orjson.loads(response.content)
+            except orjson.JSONDecodeError:
                 decoded = None
             payload = decoded if isinstance(decoded, dict) else None
         return response, payload
@@ -323,21 +374,39 @@ class RateHawkClient:
         )
 
     # -- search --------------------------------------------------------------------------------
-    async def search_region(self, params: SearchParams, region_id: int) -> SearchResults:
-        body = {**params.body(), "region_id": region_id}
-        return SearchResults.model_validate(await self._data("search/serp/region/", body))
+    # `cheapest=n` keeps the n cheapest rates of each hotel (in `params.currency` when the supplier
+    # shows it), as a result page does; most of a search's cost is validating rates it would drop.
+    async def _search(
+        self, endpoint: str, body: dict[str, Any], params: SearchParams, cheapest: int | None
+    ) -> SearchResults:
+        data = _keep_cheapest(await self._data(endpoint, body), cheapest, params.currency)
+        return SearchResults.model_validate(data)
 
-    async def search_hotels(self, params: SearchParams, hids: list[int]) -> SearchResults:
+    async def search_region(
+        self, params: SearchParams, region_id: int, *, cheapest: int | None = None
+    ) -> SearchResults:
+        body = {**params.body(), "region_id": region_id}
+        return await self._search("search/serp/region/", body, params, cheapest)
+
+    async def search_hotels(
+        self, params: SearchParams, hids: list[int], *, cheapest: int | None = None
+    ) -> SearchResults:
         if not 1 <= len(hids) <= 300:
             raise ValueError("search/serp/hotels/ takes 1 to 300 hids")
         body = {**params.body(), "hids": list(hids)}
-        return SearchResults.model_validate(await self._data("search/serp/hotels/", body))
+        return await self._search("search/serp/hotels/", body, params, cheapest)
 
     async def search_geo(
-        self, params: SearchParams, latitude: float, longitude: float, radius_m: int
+        self,
+        params: SearchParams,
+        latitude: float,
+        longitude: float,
+        radius_m: int,
+        *,
+        cheapest: int | None = None,
     ) -> SearchResults:
         body = {**params.body(), "latitude": latitude, "longitude": longitude, "radius": radius_m}
-        return SearchResults.model_validate(await self._data("search/serp/geo/", body))
+        return await self._search("search/serp/geo/", body, params, cheapest)
 
     async def hotel_page(self, params: SearchParams, hid: int) -> SearchResults:
         """The rates of the hotel a guest picked, with their `h-...` book hashes. Never cache it."""

@@ -1,0 +1,112 @@
+"""The client's hot path: a pool that keeps a connection per concurrent caller, and searches that keep
+only the cheapest rates of each hotel (the same ones a result page would pick) before validation."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import orjson
+import pytest
+import uvicorn
+
+from core.ratehawk.client import RateHawkClient
+from core.ratehawk.ratelimit import Limit, RateLimiter
+from core.ratehawk.synthetic import TEST_HOTEL_HID
+from core.ratehawk.synthetic.hotels import hid_at
+from tests.core.ratehawk.client_sim import simulated, stay
+
+ENDPOINT = "search/serp/hotels/"
+
+
+class CountingServer:
+    """A stand-in supplier on a free loopback port that records each caller's TCP connection."""
+
+    def __init__(self) -> None:
+        self.connections: set[tuple[str, int]] = set()
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        config = uvicorn.Config(
+            self.app,
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            lifespan="off",
+            interface="asgi3",
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    async def app(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        self.connections.add(tuple(scope["client"]))
+        while (await receive()).get("more_body"):
+            pass
+        await asyncio.sleep(0.05)  # every caller is in flight at once
+        body = orjson.dumps({"status": "ok", "data": {"hotels": []}})
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"application/json")]})  # fmt: skip
+        await send({"type": "http.response.body", "body": body})
+
+
+@pytest.fixture
+def counting_server() -> Iterator[CountingServer]:
+    served = CountingServer()
+    served.thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not served.server.started:
+            assert time.monotonic() < deadline, "test server did not start"
+            time.sleep(0.02)
+        yield served
+    finally:
+        served.server.should_exit = True
+        served.thread.join(timeout=10)
+
+
+def unpaced_client(server: CountingServer, **pool: int) -> RateHawkClient:
+    limiter = RateLimiter({ENDPOINT: Limit(1_000_000, 1.0)})
+    url = f"http://127.0.0.1:{server.port}"
+    return RateHawkClient(url, "1000", "key", load_published_limits=False, limiter=limiter, **pool)  # type: ignore[arg-type]
+
+
+async def test_32_concurrent_callers_reuse_their_connections(counting_server: CountingServer):
+    async with unpaced_client(counting_server) as client:
+        for _ in range(3):  # three waves of 32 concurrent searches
+            await asyncio.gather(*(client.search_hotels(stay(), [TEST_HOTEL_HID]) for _ in range(32)))
+    # One connection per concurrent caller, kept alive between waves (a pool that keeps fewer
+    # connections than callers closes some after each wave and opens them again in the next).
+    assert len(counting_server.connections) <= 32
+
+
+async def test_the_pool_size_is_configurable(counting_server: CountingServer):
+    async with unpaced_client(counting_server, max_connections=4) as client:
+        await asyncio.gather(*(client.search_hotels(stay(), [TEST_HOTEL_HID]) for _ in range(16)))
+    assert len(counting_server.connections) <= 4
+
+
+def _price(rate: Any, currency: str) -> Decimal:
+    pay = rate.payment
+    return pay.show_amount if pay.show_currency_code == currency and pay.show_amount else pay.amount
+
+
+@pytest.mark.parametrize("currency", ["EUR", "USD"])
+async def test_search_keeps_the_cheapest_rates_a_result_page_would_pick(currency: str):
+    hids = [hid_at(i) for i in range(0, 30)]
+    async with simulated() as sim:
+        params = stay(currency=currency)
+        full = await sim.client.search_hotels(params, hids)
+        trimmed = await sim.client.search_hotels(params, hids, cheapest=2)
+    assert any(len(h.rates) > 2 for h in full.hotels)  # something to trim
+    assert [h.hid for h in trimmed.hotels] == [h.hid for h in full.hotels]
+    for whole, kept in zip(full.hotels, trimmed.hotels, strict=True):
+        expected = sorted(whole.rates, key=lambda r: _price(r, currency))[:2]
+        assert [(r.match_hash, _price(r, currency)) for r in kept.rates] == [
+            (r.match_hash, _price(r, currency)) for r in expected
+        ]
+        assert all(isinstance(r.payment.amount, Decimal) for r in kept.rates)
