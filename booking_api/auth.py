@@ -43,7 +43,7 @@ async def authenticate(request: Request) -> ApiKey:
     if cached is not None and cached[0] > now:
         key = cached[1]
     else:
-        key = await services.call(lookup_api_key, services.store, token)
+        key = await services.read(lambda tr: lookup_api_key(tr, token))
         if len(services.key_cache) > 10_000:
             services.key_cache.clear()
         services.key_cache[digest] = (now + KEY_CACHE_TTL_S, key)
