@@ -15,6 +15,7 @@ level as raw JSON values (no nested value is built).
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Annotated
 
 import msgspec
@@ -137,8 +138,14 @@ def decode_hotel(raw: bytes, known: frozenset[str]) -> tuple[Hotel, str | None] 
         return None
     if hotel.hid is None or bytes(hotel.metapolicy_struct)[:1] not in (b"{", b"n"):
         return None
-    unknown = [key for key in top if key not in known]
+    unknown = _unknown_keys(tuple(top), known)
     if not unknown:
         return hotel, None
     extra = {key: orjson.loads(bytes(top[key])) for key in unknown}  # re-encoded as the general path does
     return hotel, orjson.dumps(extra).decode()
+
+
+@lru_cache(maxsize=1024)
+def _unknown_keys(keys: tuple[str, ...], known: frozenset[str]) -> tuple[str, ...]:
+    """The keys not in `known`, in order (dump lines mostly share one key sequence: cached)."""
+    return tuple(key for key in keys if key not in known)
