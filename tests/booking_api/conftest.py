@@ -16,6 +16,7 @@ from booking_api.services import AppConfig
 from core.booking.apikeys import create_api_key
 from core.config import Settings
 from core.kv import open_store
+from tests.servers import serve_in_thread
 
 
 @dataclass
@@ -55,40 +56,6 @@ async def api(settings: Settings, embedded_stack: Settings, unique: str) -> Asyn
             yield Api(client, app, make_keys(settings))
 
 
-class ServedApp:
-    """An ASGI app served by uvicorn on a free loopback port in a thread (real HTTP, real timeouts)."""
-
-    def __init__(self, app: Any, lifespan: str = "off") -> None:
-        import socket
-        import threading
-
-        import uvicorn
-
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = sock.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan=lifespan)
-        )
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> ServedApp:
-        import time
-
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("test server did not start")
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-
-
 @dataclass
 class SagaEnv:
     api: Api
@@ -124,7 +91,7 @@ def payments_server() -> Any:
     from core.payments.simulator import create_app as payments_app
 
     app = payments_app(SimulatorConfig(faults=Faults(hang_s=1.5), seed=7))
-    with ServedApp(app) as served:
+    with serve_in_thread(app) as served:
         served.simulator = app.state.simulator  # type: ignore[attr-defined]
         yield served
 
@@ -192,7 +159,7 @@ def ratehawk_server() -> Any:
     from core.ratehawk.simulator import create_app as ratehawk_app
 
     app = ratehawk_app(SimulatorConfig(hotels=SIM_HOTELS, seed=SIM_SEED, rate_limits=False))
-    with ServedApp(app, lifespan="on") as served:
+    with serve_in_thread(app, lifespan="on") as served:
         yield served
 
 

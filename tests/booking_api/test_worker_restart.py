@@ -19,8 +19,9 @@ from asgi_lifespan import LifespanManager
 from booking_api.app import create_app
 from booking_api.services import AppConfig
 from core.config import Settings
-from tests.booking_api.conftest import SIM_HOTELS, SIM_SEED, Api, SagaEnv, ServedApp, make_keys
+from tests.booking_api.conftest import SIM_HOTELS, SIM_SEED, Api, SagaEnv, make_keys
 from tests.booking_api.test_e2e import TEST_HOTEL, booking_for, cheapest_rate, stay
+from tests.servers import serve_in_thread
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -55,7 +56,7 @@ def slow_status_ratehawk() -> Any:
         hotels=SIM_HOTELS, seed=SIM_SEED, rate_limits=False, faults=FaultSettings(processing_s=5.0)
     )
     app = ratehawk_app(config)
-    with ServedApp(app, lifespan="on") as served:
+    with serve_in_thread(app, lifespan="on") as served:
         served.simulator = app.state.simulator  # type: ignore[attr-defined]
         yield served
 

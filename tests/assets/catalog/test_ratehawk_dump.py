@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 
-import uvicorn
 from dagster import DagsterInstance, materialize
 
 from assets.catalog import partition_key
@@ -17,27 +13,13 @@ from assets.catalog.ingest import file_digest, ratehawk_dump
 from core.catalog.files import LoadFolders
 from core.ratehawk.simulator import SimulatorConfig, create_app
 from pipelines.resources import CatalogFiles, Progress, RateHawkDumps
+from tests.servers import serve_in_thread
 
 
 @contextmanager
 def serve(app) -> Iterator[str]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 20
-        while not server.started:
-            assert time.monotonic() < deadline, "simulator did not start"
-            time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=20)
+    with serve_in_thread(app, lifespan="on") as served:
+        yield served.url
 
 
 def test_dump_is_fetched_after_dump_not_ready(settings) -> None:

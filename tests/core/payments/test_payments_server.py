@@ -5,50 +5,24 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 
-import httpx
 import pytest
 
 from core.config import Settings
 from core.domain.money import Money
 from core.payments.client import PaymentsClient
 from core.payments.models import CARD_OK, CARD_TIMEOUT_AFTER_CHARGE, PaymentStatus
+from tests.servers import ibe_process
 
 
 @pytest.fixture
 def payments_server(settings: Settings) -> Iterator[Settings]:
-    command = [
-        sys.executable,
-        "-c",
-        "from cli.main import main; main()",
-        "payments-simulator",
-        "--hang-s",
-        "3",
-    ]
-    process = subprocess.Popen(
-        command, env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                if httpx.get(f"{settings.payments_url}/health", timeout=0.5).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"simulator did not start: {process.stderr.read().decode()[-500:]}")
-            time.sleep(0.1)
+    with ibe_process(
+        "payments-simulator", "--hang-s", "3",
+        ready_url=f"{settings.payments_url}/health", ready=lambda r: r.status_code == 200,
+    ):  # fmt: skip
         yield settings
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 async def test_booking_payment_over_http_with_a_lost_answer(payments_server: Settings):

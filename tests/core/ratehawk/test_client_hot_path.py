@@ -4,44 +4,29 @@ only the cheapest rates of each hotel (the same ones a result page would pick) b
 from __future__ import annotations
 
 import asyncio
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 import orjson
 import pytest
-import uvicorn
 
 from core.ratehawk.client import RateHawkClient
 from core.ratehawk.ratelimit import Limit, RateLimiter
 from core.ratehawk.synthetic import TEST_HOTEL_HID
 from core.ratehawk.synthetic.hotels import hid_at
 from tests.core.ratehawk.client_sim import simulated, stay
+from tests.servers import serve_in_thread
 
 ENDPOINT = "search/serp/hotels/"
 
 
 class CountingServer:
-    """A stand-in supplier on a free loopback port that records each caller's TCP connection."""
+    """A stand-in supplier that records each caller's TCP connection."""
 
     def __init__(self) -> None:
         self.connections: set[tuple[str, int]] = set()
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = sock.getsockname()[1]
-        config = uvicorn.Config(
-            self.app,
-            host="127.0.0.1",
-            port=self.port,
-            log_level="warning",
-            lifespan="off",
-            interface="asgi3",
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.port = 0
 
     async def app(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         self.connections.add(tuple(scope["client"]))
@@ -56,17 +41,10 @@ class CountingServer:
 
 @pytest.fixture
 def counting_server() -> Iterator[CountingServer]:
-    served = CountingServer()
-    served.thread.start()
-    try:
-        deadline = time.monotonic() + 10
-        while not served.server.started:
-            assert time.monotonic() < deadline, "test server did not start"
-            time.sleep(0.02)
-        yield served
-    finally:
-        served.server.should_exit = True
-        served.thread.join(timeout=10)
+    stand_in = CountingServer()
+    with serve_in_thread(stand_in.app, timeout_s=10, interface="asgi3") as served:
+        stand_in.port = served.port
+        yield stand_in
 
 
 def unpaced_client(server: CountingServer, **pool: int) -> RateHawkClient:

@@ -4,14 +4,9 @@ gets (base URL and credentials from settings), a booking and a dump download wit
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from core.config import Settings
@@ -19,34 +14,14 @@ from core.ratehawk import errors
 from core.ratehawk.client import RateHawkClient
 from core.ratehawk.synthetic import TEST_HOTEL_HID, iter_dump_lines
 from tests.core.ratehawk.client_sim import finish_for, stay
+from tests.servers import ibe_process
 
 
 @pytest.fixture
 def simulator_process(settings: Settings, tmp_path: Path) -> Iterator[Settings]:
-    command = [sys.executable, "-c", "from cli.main import main; main()", "simulator", "--hotels", "200",
-               "--seed", "5", "--dump-dir", str(tmp_path / "dumps")]  # fmt: skip
-    process = subprocess.Popen(
-        command, env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(f"{settings.ratehawk_url}/admin/stats", timeout=0.5)
-                break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"simulator did not start: {process.stderr.read().decode()[-500:]}")
-            time.sleep(0.1)
+    args = ("simulator", "--hotels", "200", "--seed", "5", "--dump-dir", str(tmp_path / "dumps"))
+    with ibe_process(*args, ready_url=f"{settings.ratehawk_url}/admin/stats", timeout_s=60):
         yield settings
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 async def test_booking_and_dump_over_http_with_settings_only(simulator_process: Settings, tmp_path: Path):
