@@ -30,8 +30,14 @@ def test_importing_core_does_no_work_and_pulls_no_framework() -> None:
         "bad = sorted(n for n in ('dagster', 'fastapi', 'temporalio') if n in sys.modules)\n"
         "print(','.join(bad))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
-                            env={"PATH": "/usr/bin:/bin", "IBE_DATA_DIR": "/nonexistent/never-created"})
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin", "IBE_DATA_DIR": "/nonexistent/never-created"},
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip() == ""
     assert not Path("/nonexistent/never-created").exists()

@@ -95,7 +95,8 @@ def test_a_waiter_gives_up_with_a_clear_error(settings: Settings) -> None:
     lock_path = settings.warehouse_path.parent / "warehouse.lock"
     with (
         lock_held_by_another_process(lock_path, seconds=3),
-        pytest.raises(WarehouseBusy, match="still locked by pid"),embedded_turn(lock_path, timeout_s=0.5)
+        pytest.raises(WarehouseBusy, match="still locked by pid"),
+        embedded_turn(lock_path, timeout_s=0.5),
     ):
         pass
 
