@@ -5,6 +5,11 @@ UV := $(PYTHON) -m uv
 VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
+# Registries may sit behind a TLS-inspecting proxy whose CA is only in the system store.
+export UV_SYSTEM_CERTS ?= 1
+ifneq ($(wildcard /etc/ssl/certs/ca-certificates.crt),)
+export NODE_EXTRA_CA_CERTS ?= /etc/ssl/certs/ca-certificates.crt
+endif
 
 .PHONY: install demo test bench lint format stack-up stack-down stack-status platform-up dagster-ui clean
 
@@ -13,14 +18,15 @@ install:
 		$(PYTHON) -m pip install --quiet uv; }
 	@echo "==> creating $(VENV) from uv.lock"
 	$(UV) sync --frozen --quiet
-	@if [ -f dashboards/schema-check/package-lock.json ]; then \
+	@if [ ! -d dashboards/schema-check/node_modules ] || \
+		[ dashboards/schema-check/package-lock.json -nt dashboards/schema-check/node_modules ]; then \
 		echo "==> installing Grafana's schema package for the dashboard checks (npm)"; \
-		npm ci --prefix dashboards/schema-check --no-audit --no-fund --loglevel=error; \
+		npm ci --prefer-offline --prefix dashboards/schema-check --no-audit --no-fund --loglevel=error; \
 	fi
 	@if [ ! -d tests/deploy/crd-check/node_modules ] || \
 		[ tests/deploy/crd-check/package-lock.json -nt tests/deploy/crd-check/node_modules ]; then \
 		echo "==> installing the CRD schema models for the deploy checks (npm)"; \
-		npm ci --prefix tests/deploy/crd-check --no-audit --no-fund --loglevel=error; \
+		npm ci --prefer-offline --prefix tests/deploy/crd-check --no-audit --no-fund --loglevel=error; \
 	fi
 
 demo: install
