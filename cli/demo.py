@@ -13,11 +13,14 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from cli.output import console, fail, step, table
+
+if TYPE_CHECKING:
+    from core.warehouse import Warehouse
 
 DEMO_SEED = 7
 
@@ -49,6 +52,18 @@ def _catalog_ready(dumps: Path, hotels: int, bad_fraction: float) -> bool:
         and manifest.get("seed") == DEMO_SEED
         and manifest.get("bad_fraction") == bad_fraction
     )
+
+
+def _hotel_names(warehouse: Warehouse, hotel_ids: list[str]) -> dict[str, str]:
+    """Names from the catalog's dimension, for the hotel ids the marts report."""
+    hids = [int(h) for h in hotel_ids if str(h).isdigit()]
+    if not hids:
+        return {}
+    _, rows = warehouse.query(
+        f"SELECT hid, name FROM {warehouse.database}.hotels_current WHERE hid IN %(hids)s",
+        parameters={"hids": hids},
+    )
+    return {str(hid): name for hid, name in rows}
 
 
 def demo(
@@ -118,9 +133,11 @@ def demo(
         [(f"{h:%Y-%m-%d %H:00}", b, c, f"{r:.2f}", cur) for h, b, c, r, cur in revenue_last_24h(warehouse)],
         title="Bookings and revenue per hour, last 24 hours",
     )
+    top = top_hotels_today(warehouse)
+    names = _hotel_names(warehouse, [hotel for hotel, *_ in top])
     table(
-        ["hotel", "revenue", "bookings", "currency"],
-        [(hotel, f"{revenue:.2f}", count, cur) for hotel, revenue, count, cur in top_hotels_today(warehouse)],
+        ["hotel", "name", "revenue", "bookings", "currency"],
+        [(hotel, names.get(hotel, ""), f"{revenue:.2f}", count, cur) for hotel, revenue, count, cur in top],
         title="Top hotels by revenue today",
     )
 
