@@ -92,13 +92,10 @@ def _start(spec: ServiceSpec, settings: Settings) -> ServiceStatus:
         raise StackError(f"{spec.name} (pid {record.pid}) runs but does not answer: {problem}")
     if pid_file.exists():
         pid_file.unlink()  # stale: the process is gone or the pid belongs to someone else
-    for label, port in spec.ports.items():
+    for field, port in spec.ports.items():
         if not _port_free(port):
-            setting = (
-                f"IBE_{spec.name.upper()}_{'' if label in (spec.name, 'grpc') else label.upper() + '_'}PORT"
-            )
             raise StackError(
-                f"port {port} ({spec.name} {label}) is in use by another program; stop it or set {setting}"
+                f"port {port} ({spec.name}) is in use by another program; stop it or set IBE_{field.upper()}"
             )
     try:
         command = spec.command()

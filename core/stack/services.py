@@ -24,7 +24,7 @@ from core.stack import binaries, probes
 @dataclass(frozen=True)
 class ServiceSpec:
     name: str
-    ports: dict[str, int]
+    ports: dict[str, int]  # Settings field -> port, so an error can name the variable that moves it
     command: Callable[[], list[str]]
     probe: Callable[[], object]
     external: str | None = None
@@ -38,6 +38,10 @@ class ServiceSpec:
         if self.external:
             return self.external
         return f"{LOOPBACK}:{next(iter(self.ports.values()))}" if self.ports else "(no port)"
+
+
+def _ports(settings: Settings, *fields: str) -> dict[str, int]:
+    return {name: getattr(settings, name) for name in fields}
 
 
 def _temporal(settings: Settings) -> ServiceSpec:
@@ -57,12 +61,9 @@ def _temporal(settings: Settings) -> ServiceSpec:
 
     return ServiceSpec(
         name="temporal",
-        ports={
-            "grpc": settings.temporal_port,
-            "ui": settings.temporal_ui_port,
-            "http": settings.temporal_http_port,
-            "metrics": settings.temporal_metrics_port,
-        },
+        ports=_ports(
+            settings, "temporal_port", "temporal_ui_port", "temporal_http_port", "temporal_metrics_port"
+        ),
         command=command,
         probe=lambda: probes.temporal_namespace(
             LOOPBACK, settings.temporal_http_port, settings.temporal_namespace
@@ -75,7 +76,7 @@ def _kafka(settings: Settings) -> ServiceSpec:
     url = f"tcp://{LOOPBACK}:{settings.kafka_port}"
     return ServiceSpec(
         name="kafka",
-        ports={"kafka": settings.kafka_port},
+        ports=_ports(settings, "kafka_port"),
         command=lambda: [
             str(binaries.tansu(settings.tansu_bin)),
             "broker",
@@ -112,7 +113,7 @@ def _redis(settings: Settings) -> ServiceSpec:
 
     return ServiceSpec(
         name="redis",
-        ports={"redis": settings.redis_port},
+        ports=_ports(settings, "redis_port"),
         command=command,
         probe=lambda: probes.redis_ping(LOOPBACK, settings.redis_port),
         external=settings.redis_url,
@@ -122,7 +123,7 @@ def _redis(settings: Settings) -> ServiceSpec:
 def _dagster(settings: Settings, project_root: Path) -> ServiceSpec:
     return ServiceSpec(
         name="dagster",
-        ports={"ui": settings.dagster_port},
+        ports=_ports(settings, "dagster_port"),
         command=lambda: [
             "env",
             "--default-signal=INT,TERM",
@@ -161,12 +162,12 @@ def platform_services(settings: Settings) -> list[ServiceSpec]:
     """
     api_health = f"http://{LOOPBACK}:{settings.api_port}/healthz"
     return [
-        ServiceSpec("simulator", {"http": settings.simulator_port}, _ibe("simulator"),
+        ServiceSpec("simulator", _ports(settings, "simulator_port"), _ibe("simulator"),
                     lambda: _answers(settings.simulator_port)),
-        ServiceSpec("payments", {"http": settings.payments_port}, _ibe("payments-simulator"),
+        ServiceSpec("payments", _ports(settings, "payments_port"), _ibe("payments-simulator"),
                     lambda: _answers(settings.payments_port)),
         ServiceSpec("worker", {}, _ibe("worker"), lambda: None, min_uptime_s=2.0),
-        ServiceSpec("api", {"http": settings.api_port}, _ibe("api"), lambda: probes.http_ok(api_health)),
+        ServiceSpec("api", _ports(settings, "api_port"), _ibe("api"), lambda: probes.http_ok(api_health)),
         ServiceSpec("relay", {}, _ibe("relay"), lambda: None, min_uptime_s=2.0),
         ServiceSpec("sink", {}, _ibe("sink"), lambda: None, min_uptime_s=2.0),
     ]  # fmt: skip
