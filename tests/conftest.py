@@ -8,8 +8,6 @@ key prefixes.
 
 from __future__ import annotations
 
-import random
-import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,29 +15,13 @@ from pathlib import Path
 import pytest
 
 from core.config import Settings, get_settings
+from tests.servers import free_port
 
 PORT_FIELDS = (
     "temporal_port", "temporal_ui_port", "temporal_http_port", "temporal_metrics_port", "kafka_port",
     "redis_port", "dagster_port", "api_port", "simulator_port", "payments_port",
 )  # fmt: skip
 ENGINE_FIELDS = ("kafka_bootstrap", "temporal_address", "redis_url", "clickhouse_url")
-
-
-def free_port() -> int:
-    """A free port below the kernel's ephemeral range.
-
-    Port 0 would hand out an ephemeral port, which any outgoing connection on the machine may take
-    before the service binds it (a restarted server then finds its port gone); picking at random
-    from 20000-32000 avoids that, and the bind check skips ports in use.
-    """
-    while True:
-        port = random.randint(20_000, 32_000)
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
 
 
 def isolated_env(data_dir: Path) -> dict[str, str]:

@@ -6,6 +6,7 @@ Both wait until the server answers and always stop it, also when the test fails.
 from __future__ import annotations
 
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -19,10 +20,21 @@ from typing import Any
 import httpx
 
 
-def loopback_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def free_port() -> int:
+    """A free port below the kernel's ephemeral range.
+
+    Port 0 would hand out an ephemeral port, which any outgoing connection on the machine may take
+    before the service binds it (a restarted server then finds its port gone); picking at random
+    from 20000-32000 avoids that, and the bind check skips ports in use.
+    """
+    while True:
+        port = random.randint(20_000, 32_000)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
 
 
 @dataclass
@@ -43,7 +55,7 @@ def serve_in_thread(
     """Serve `app` with uvicorn on a free loopback port (real HTTP, real timeouts)."""
     import uvicorn
 
-    served = Served(loopback_port())
+    served = Served(free_port())
     server = uvicorn.Server(
         uvicorn.Config(
             app, host="127.0.0.1", port=served.port, log_level="warning", lifespan=lifespan, **config

@@ -25,8 +25,8 @@ from tests.booking_api.conftest import Api, SagaEnv, load_catalog, make_keys
 from tests.booking_api.test_e2e import TEST_HOTEL, booking_for, cheapest_rate, stay
 from tests.booking_api.test_validation import booking_body
 from tests.booking_api.test_worker_restart import kill, start_worker
-from tests.conftest import free_port
 from tests.core.observability.recording import in_trace, recorded_spans
+from tests.servers import free_port
 
 
 @pytest.fixture

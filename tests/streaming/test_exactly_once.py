@@ -15,7 +15,7 @@ from core.stack import binaries, probes
 from streaming.relay import Relay
 from streaming.sink import Sink
 from streaming.synthetic import journeys
-from tests.conftest import free_port
+from tests.servers import free_port
 from tests.streaming.conftest import (
     StreamEnv,
     expected_revenue,

@@ -17,7 +17,7 @@ from core.domain.money import Money
 from core.kv import Store
 from streaming.relay import Relay
 from streaming.webhooks import RetryPolicy, WebhookService
-from tests.conftest import free_port
+from tests.servers import free_port
 from tests.streaming.conftest import StreamEnv, run_until, write_outbox
 
 

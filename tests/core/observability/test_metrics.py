@@ -1,16 +1,10 @@
-import socket
 import urllib.request
 
 from prometheus_client import CollectorRegistry, Counter
 
 from core.config import Settings
 from core.observability import start_metrics_server
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.servers import free_port
 
 
 def test_no_port_no_server(tmp_path):
@@ -20,7 +14,7 @@ def test_no_port_no_server(tmp_path):
 def test_metrics_endpoint_serves_the_registry(tmp_path):
     registry = CollectorRegistry()
     Counter("ibe_relay_published", "events published", registry=registry).inc(3)
-    port = _free_port()
+    port = free_port()
     server = start_metrics_server(
         Settings(data_dir=tmp_path, metrics_port=port), addr="127.0.0.1", registry=registry
     )

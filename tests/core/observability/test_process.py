@@ -1,5 +1,4 @@
 import os
-import socket
 import subprocess
 import sys
 import textwrap
@@ -8,18 +7,14 @@ from pathlib import Path
 
 import orjson
 
+from tests.servers import free_port
+
 REPO = Path(__file__).resolve().parents[3]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_init_process_gives_json_logs_with_trace_ids_and_a_metrics_endpoint(tmp_path):
     """A fresh process, as `ibe relay` would start: one call, then a log line inside a span."""
-    port = _free_port()
+    port = free_port()
     script = textwrap.dedent(
         f"""
         import logging, sys, urllib.request
