@@ -22,10 +22,21 @@ from typing import Any
 import orjson
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 import xxhash
 
+from core.catalog import columnar
 from core.catalog.dumpfile import LineBatch
-from core.catalog.typed import Hotel, Image, decode_hotel
+from core.catalog.fields import (
+    BOOL_FIELDS,
+    DICT_FIELDS,
+    FACT_FIELDS,
+    KNOWN_FIELDS,
+    LIST_FIELDS,
+    RG_EXT_FIELDS,
+    STR_FIELDS,
+)
+from core.catalog.typed import decode_hotel
 
 # Problems of shape found while parsing (value rules live in quality/).
 INVALID_JSON = "invalid_json"
@@ -33,25 +44,11 @@ HID_MISSING = "hid_missing"
 HID_NOT_INTEGER = "hid_not_integer"
 WRONG_TYPE = "wrong_type"  # written as "wrong_type:<field>"
 
-_STR_FIELDS = (
-    "id", "name", "kind", "address", "postal_code", "phone", "email", "hotel_chain",
-    "check_in_time", "check_out_time", "front_desk_time_start", "front_desk_time_end",
-    "metapolicy_extra_info",
-)  # fmt: skip
-_BOOL_FIELDS = ("is_closed", "deleted", "is_gender_specification_required")
-_LIST_FIELDS = ("room_groups", "amenity_groups", "images_ext", "description_struct", "payment_methods",
-                "serp_filters")  # fmt: skip
-_DICT_FIELDS = ("region", "facts", "metapolicy_struct")
-KNOWN_FIELDS = frozenset(
-    ("hid", "star_rating", "latitude", "longitude", "star_certificate", *_STR_FIELDS, *_BOOL_FIELDS,
-     *_LIST_FIELDS, *_DICT_FIELDS)
-)  # fmt: skip
-
 HOTELS_SCHEMA: dict[str, pl.DataType] = {
     "line_no": pl.Int64(),
     "hid": pl.Int64(),
     "problems": pl.List(pl.Utf8()),
-    **{name: pl.Utf8() for name in _STR_FIELDS},
+    **{name: pl.Utf8() for name in STR_FIELDS},
     "star_rating": pl.Int64(),
     "latitude": pl.Float64(),
     "longitude": pl.Float64(),
@@ -60,7 +57,7 @@ HOTELS_SCHEMA: dict[str, pl.DataType] = {
     "region_country_code": pl.Utf8(),
     "region_type": pl.Utf8(),
     "region_iata": pl.Utf8(),
-    **{name: pl.Boolean() for name in _BOOL_FIELDS},
+    **{name: pl.Boolean() for name in BOOL_FIELDS},
     "room_group_count": pl.Int32(),
     "image_count": pl.Int32(),
     "amenity_count": pl.Int32(),
@@ -82,8 +79,6 @@ ROOM_GROUPS_SCHEMA: dict[str, pl.DataType] = {
     "rg_bedrooms": pl.Int64(), "rg_balcony": pl.Int64(), "rg_view": pl.Int64(), "rg_floor": pl.Int64(),
     "amenities": pl.List(pl.Utf8()), "image_count": pl.Int32(),
 }  # fmt: skip
-_RG_EXT = ("class", "quality", "sex", "bathroom", "bedding", "family", "capacity", "club", "bedrooms",
-           "balcony", "view", "floor")  # fmt: skip
 AMENITIES_SCHEMA: dict[str, pl.DataType] = {
     "line_no": pl.Int64(), "hid": pl.Int64(), "group_name": pl.Utf8(), "amenity": pl.Utf8(),
     "is_paid": pl.Boolean(),
@@ -169,7 +164,7 @@ class _Columns:
 def _type_problems(rec: dict[str, Any]) -> list[str]:
     problems = []
     get = rec.get
-    for name in _STR_FIELDS:
+    for name in STR_FIELDS:
         v = get(name)
         if v is not None and type(v) is not str:
             problems.append(f"{WRONG_TYPE}:{name}")
@@ -180,15 +175,15 @@ def _type_problems(rec: dict[str, Any]) -> list[str]:
     v = get("star_rating")
     if v is not None and _stars(v) is None:
         problems.append(f"{WRONG_TYPE}:star_rating")
-    for name in _BOOL_FIELDS:
+    for name in BOOL_FIELDS:
         v = get(name)
         if v is not None and type(v) is not bool:
             problems.append(f"{WRONG_TYPE}:{name}")
-    for name in _LIST_FIELDS:
+    for name in LIST_FIELDS:
         v = get(name)
         if v is not None and type(v) is not list:
             problems.append(f"{WRONG_TYPE}:{name}")
-    for name in _DICT_FIELDS:
+    for name in DICT_FIELDS:
         v = get(name)
         if v is not None and type(v) is not dict:
             problems.append(f"{WRONG_TYPE}:{name}")
@@ -217,7 +212,7 @@ def _stage_line(c: _Columns, line_no: int, raw: bytes) -> None:
     h["line_no"].append(line_no)
     h["hid"].append(hid)
     h["problems"].append(problems)
-    for name in _STR_FIELDS:
+    for name in STR_FIELDS:
         h[name].append(_str(get(name)))
     stars = get("star_rating")
     h["star_rating"].append(_stars(stars))
@@ -229,7 +224,7 @@ def _stage_line(c: _Columns, line_no: int, raw: bytes) -> None:
     h["region_country_code"].append(_str(region.get("country_code")))
     h["region_type"].append(_str(region.get("type")))
     h["region_iata"].append(_str(region.get("iata")))
-    for name in _BOOL_FIELDS:
+    for name in BOOL_FIELDS:
         v = get(name)
         h[name].append(v if type(v) is bool else None)
     room_groups = _list(get("room_groups"))
@@ -239,7 +234,7 @@ def _stage_line(c: _Columns, line_no: int, raw: bytes) -> None:
     h["image_count"].append(len(images))
     h["amenity_count"].append(sum(len(_list(_dict(g).get("amenities"))) for g in amenity_groups))
     facts = _dict(get("facts"))
-    for name in ("floors_number", "rooms_number", "year_built", "year_renovated"):
+    for name in FACT_FIELDS:
         h[name].append(_int(facts.get(name)))
     h["payment_methods"].append([x for x in _list(get("payment_methods")) if type(x) is str])
     h["serp_filters"].append([x for x in _list(get("serp_filters")) if type(x) is str])
@@ -279,7 +274,7 @@ def _stage_children(
         rg_cols["bathroom"].extend([_str(ns.get("bathroom")) for ns in names])
         rg_cols["bedding_type"].extend([_str(ns.get("bedding_type")) for ns in names])
         rg_cols["amenities"].extend([_strings(rg.get("room_amenities")) for rg in rgs])
-        for name in _RG_EXT:
+        for name in RG_EXT_FIELDS:
             rg_cols[f"rg_{name}"].extend([_int(ext.get(name)) for ext in exts])
         rg_images = [_list(rg.get("images_ext")) for rg in rgs]
         rg_cols["image_count"].extend([len(x) for x in rg_images])
@@ -310,101 +305,6 @@ def _stage_children(
         de["title"].extend([_str(section.get("title"))] * n)
         de["paragraph"].extend(range(n))
         de["text"].extend(texts)
-
-
-def _stage_typed(c: _Columns, line_no: int, raw: bytes, hotel: Hotel, extra: str | None) -> None:
-    """The rows of a line decoded by the fast path: the same values `_stage_line` gives, no problems."""
-    h = c.cols["hotels"]
-    hid = hotel.hid
-    h["line_no"].append(line_no)
-    h["hid"].append(hid)
-    h["problems"].append([])
-    for name in _STR_FIELDS:
-        h[name].append(getattr(hotel, name))
-    h["star_rating"].append(hotel.star_rating)
-    h["latitude"].append(hotel.latitude)
-    h["longitude"].append(hotel.longitude)
-    region = hotel.region
-    h["region_id"].append(region.id if region else None)
-    h["region_name"].append(region.name if region else None)
-    h["region_country_code"].append(region.country_code if region else None)
-    h["region_type"].append(region.type if region else None)
-    h["region_iata"].append(region.iata if region else None)
-    for name in _BOOL_FIELDS:
-        h[name].append(getattr(hotel, name))
-    room_groups = hotel.room_groups or []
-    amenity_groups = hotel.amenity_groups or []
-    images = hotel.images_ext or []
-    h["room_group_count"].append(len(room_groups))
-    h["image_count"].append(len(images))
-    h["amenity_count"].append(sum(len(g.amenities or ()) for g in amenity_groups))
-    facts = hotel.facts
-    h["floors_number"].append(facts.floors_number if facts else None)
-    h["rooms_number"].append(facts.rooms_number if facts else None)
-    h["year_built"].append(facts.year_built if facts else None)
-    h["year_renovated"].append(facts.year_renovated if facts else None)
-    h["payment_methods"].append(hotel.payment_methods or [])
-    h["serp_filters"].append(hotel.serp_filters or [])
-    h["extra"].append(extra)
-    h["content_hash"].append(content_hash(raw))
-    h["raw_bytes"].append(len(raw))
-    c.raw_bytes += len(raw)
-    rg_cols, am, im, de = c.cols["room_groups"], c.cols["amenities"], c.cols["images"], c.cols["descriptions"]
-    if room_groups:
-        n = len(room_groups)
-        names = [rg.name_struct for rg in room_groups]
-        exts = [rg.rg_ext for rg in room_groups]
-        rg_cols["line_no"].extend([line_no] * n)
-        rg_cols["hid"].extend([hid] * n)
-        rg_cols["rg_index"].extend(range(n))
-        rg_cols["room_group_id"].extend([rg.room_group_id for rg in room_groups])
-        rg_cols["name"].extend([rg.name for rg in room_groups])
-        rg_cols["main_name"].extend([ns.main_name if ns else None for ns in names])
-        rg_cols["bathroom"].extend([ns.bathroom if ns else None for ns in names])
-        rg_cols["bedding_type"].extend([ns.bedding_type if ns else None for ns in names])
-        rg_cols["amenities"].extend([rg.room_amenities or [] for rg in room_groups])
-        for name in _RG_EXT:
-            attr = "class_" if name == "class" else name
-            rg_cols[f"rg_{name}"].extend([getattr(ext, attr) if ext else None for ext in exts])
-        rg_images = [rg.images_ext or [] for rg in room_groups]
-        rg_cols["image_count"].extend([len(x) for x in rg_images])
-        for i, imgs in enumerate(rg_images):
-            if imgs:
-                _typed_images(im, line_no, hid, i, imgs)
-    for group in amenity_groups:
-        items = group.amenities
-        if not items:
-            continue
-        n = len(items)
-        paid = set(group.non_free_amenities or ())
-        am["line_no"].extend([line_no] * n)
-        am["hid"].extend([hid] * n)
-        am["group_name"].extend([group.group_name] * n)
-        am["amenity"].extend(items)
-        am["is_paid"].extend([a in paid for a in items])
-    if images:
-        _typed_images(im, line_no, hid, None, images)
-    for s, section in enumerate(hotel.description_struct or ()):
-        texts = section.paragraphs or []
-        n = len(texts)
-        de["line_no"].extend([line_no] * n)
-        de["hid"].extend([hid] * n)
-        de["section"].extend([s] * n)
-        de["title"].extend([section.title] * n)
-        de["paragraph"].extend(range(n))
-        de["text"].extend(texts)
-
-
-def _typed_images(
-    im: dict[str, list[Any]], line_no: int, hid: int | None, rg_index: int | None, imgs: list[Image]
-) -> None:
-    n = len(imgs)
-    im["line_no"].extend([line_no] * n)
-    im["hid"].extend([hid] * n)
-    im["rg_index"].extend([rg_index] * n)
-    im["position"].extend(range(n))
-    im["url"].extend([d.url for d in imgs])
-    im["category_slug"].extend([d.category_slug for d in imgs])
 
 
 def _strings(value: Any) -> list[str]:
@@ -438,16 +338,41 @@ class StagedBatch:
 def stage_lines(batch: LineBatch, fast: bool = True) -> StagedBatch:
     """Typed tables of one batch of dump lines (one `hotels` row per line, children of good lines).
 
-    `fast=False` takes every line through the general path (the reference the fast path must match).
+    Lines that decode strictly (`typed.decode_hotel`) are staged column-wise (`columnar.build`);
+    the others, and every line with `fast=False` (the reference the fast path must match), one by
+    one through the general path, which names every problem.
     """
-    c = _Columns()
+    general = _Columns()
+    line_nos: list[int] = []
+    raws: list[bytes] = []
+    extras: list[str | None] = []
     for line_no, raw in batch.numbered():
         decoded = decode_hotel(raw, KNOWN_FIELDS) if fast else None
         if decoded is None:
-            _stage_line(c, line_no, raw)
+            _stage_line(general, line_no, raw)
         else:
-            _stage_typed(c, line_no, raw, *decoded)
-    return StagedBatch({t: c.arrow(t) for t in TABLES}, len(batch.lines), c.raw_bytes, c.problems)
+            line_nos.append(line_no)
+            raws.append(raw)
+            extras.append(decoded[1])
+    if not line_nos:
+        return StagedBatch({t: general.arrow(t) for t in TABLES}, len(batch.lines), general.raw_bytes,
+                           general.problems)  # fmt: skip
+    typed = columnar.build(line_nos, raws, extras, [content_hash(raw) for raw in raws])
+    if typed is None:  # Arrow refused the batch (a key repeated in a line): stage it the general way
+        return stage_lines(batch, fast=False)
+    tables = {}
+    for table, schema in _ARROW.items():
+        rows = typed[table].select(schema.names).to_arrow().cast(schema)
+        others = general.arrow(table)
+        tables[table] = _in_line_order(rows, others) if others.num_rows else rows
+    raw_bytes = general.raw_bytes + sum(len(raw) for raw in raws)
+    return StagedBatch(tables, len(batch.lines), raw_bytes, general.problems)
+
+
+def _in_line_order(a: pa.Table, b: pa.Table) -> pa.Table:
+    """Rows of two tables with disjoint lines, by line number (a line's own rows keep their order)."""
+    both = pa.concat_tables([a, b])
+    return both.take(pc.sort_indices(both["line_no"]))  # a stable sort
 
 
 def stage_batch(batch: LineBatch) -> dict[str, pl.DataFrame]:

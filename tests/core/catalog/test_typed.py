@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import orjson
+import pytest
 
+from core.catalog import columnar
 from core.catalog.dumpfile import LineBatch, iter_batches
 from core.catalog.staging import KNOWN_FIELDS, TABLES, stage_lines
 from core.catalog.typed import decode_hotel
@@ -62,8 +64,16 @@ def _variants() -> list[bytes]:
     ]
 
 
-def test_tricky_lines_stage_as_on_the_general_path() -> None:
-    batch = LineBatch(1, _variants())
+REPEATED_KEY = 27  # index of the line with a key given twice, which Arrow's JSON reader refuses
+
+
+@pytest.mark.parametrize("with_repeated_key", [True, False], ids=["batch-with-repeated-key", "columnar"])
+def test_tricky_lines_stage_as_on_the_general_path(with_repeated_key: bool) -> None:
+    lines = _variants()
+    assert b'"name": "first", "name": "last"' in lines[REPEATED_KEY]
+    batch = LineBatch(1, lines if with_repeated_key else lines[:REPEATED_KEY] + lines[REPEATED_KEY + 1 :])
+    well_formed = [raw for raw in batch.lines if decode_hotel(raw, KNOWN_FIELDS) is not None]
+    assert (columnar.parse(well_formed) is None) == with_repeated_key  # which path the batch takes
     fast, general = stage_lines(batch), stage_lines(batch, fast=False)
     assert fast.problems == general.problems and fast.raw_bytes == general.raw_bytes
     for table in TABLES:
