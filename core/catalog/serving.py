@@ -46,12 +46,13 @@ import numpy as np
 import orjson
 
 from core.catalog.codec import Decoder, RecordCodec, load_codec, save_codec, train
-from core.catalog.tuplekeys import key as tkey
+from core.catalog.tuplekeys import element
 from core.catalog.tuplekeys import pack as tpack
 from core.domain.catalog import Hotel, NearbyHotel, Region, distance_km
 from core.kv import Store, Transaction, decode_counter
 from core.kv.keys import CATALOG, HOTEL, HOTEL_HASH, INDEX, REGION, Subspace
 from core.kv.limits import MAX_VALUE_BYTES
+from core.kv.port import KeyValue
 
 IDX_REGION = INDEX.sub("region")
 IDX_GEO = INDEX.sub("geo")
@@ -261,28 +262,31 @@ class ServingLoad:
     def _commit_chunk(self, chunk: list[ServingRow], codec: RecordCodec) -> None:
         seq = self.state.seq
 
+        live = [row for row in chunk if not row.deleted]
+        hash_keys = [HOTEL_HASH.raw + element(row.hid) for row in live]
+
         def apply(tr: Transaction) -> LoadState:
             state = LoadState.from_json(tr.get(_state_key(self.state.load_id)) or self.state.to_json())
-            olds = {
-                row.hid: _hash_entry(tr.get(tkey(HOTEL_HASH.raw, row.hid)))
-                for row in chunk
-                if not row.deleted
-            }
-            changed = [row for row in chunk if not row.deleted and _differs(olds[row.hid], row.content_hash)]
+            olds = {row.hid: _hash_entry(raw) for row, raw in zip(live, tr.get_many(hash_keys), strict=True)}
+            changed = [row for row in live if _differs(olds[row.hid], row.content_hash)]
             blobs = dict(
                 zip((row.hid for row in changed), codec.compress_many([r.raw for r in changed]), strict=True)
             )
             touched = _touched(state.load_id)
+            writes: list[KeyValue] = []
             for row in chunk:
                 if row.deleted:
+                    tr.set_many(writes)  # written before the off-sale step reads the hash entry back
+                    writes = []
                     state.off_sale += _take_off_sale(tr, row.hid, seq, touched)
                 elif row.hid in blobs:
-                    _write_row(tr, row, olds[row.hid], blobs[row.hid], seq, touched)
+                    writes.extend(_row_writes(row, olds[row.hid], blobs[row.hid], seq, touched))
                     state.written += 1
                 else:
                     state.unchanged += 1
             state.rows_done += len(chunk)
-            tr.set(_state_key(state.load_id), state.to_json())
+            writes.append((_state_key(state.load_id), state.to_json()))
+            tr.set_many(writes)
             return state
 
         self.state = self.store.run(apply)
@@ -428,29 +432,34 @@ def _hash_entry(raw: bytes | None) -> _HashEntry | None:
     return h, region_id, lat_i, lon_i
 
 
-def _write_row(
-    tr: Transaction, row: ServingRow, old: _HashEntry | None, blob: bytes, seq: int, touched: Subspace
-) -> None:
-    """A new version of a hotel, and its index entries moved if its region or geo cell changed."""
+def _row_writes(
+    row: ServingRow, old: _HashEntry | None, blob: bytes, seq: int, touched: Subspace
+) -> list[KeyValue]:
+    """The (key, value) pairs of a hotel's new version: record, index entries moved if its region
+    or geo cell changed, hash entry and compaction mark."""
     if len(blob) > MAX_VALUE_BYTES:
         raise ValueError(f"hotel {row.hid}: compressed record of {len(blob):,} bytes exceeds the store limit")
-    tr.set(tkey(HOTEL.raw, row.hid, seq), blob)
+    hid = element(row.hid)
+    hid_seq = hid + element(seq)
+    writes = [(HOTEL.raw + hid_seq, blob)]
     lat_i = lon_i = None
     if row.latitude is not None and row.longitude is not None:
         lat_i, lon_i = geo_cell(row.latitude, row.longitude)
     if old is not None:
         _, old_region, old_lat, old_lon = old
         if old_region is not None and old_region != row.region_id:
-            tr.set(tkey(IDX_REGION.raw, old_region, row.hid, seq), _GONE)
+            writes.append((IDX_REGION.raw + element(old_region) + hid_seq, _GONE))
         if old_lat is not None and (old_lat, old_lon) != (lat_i, lon_i):
-            tr.set(tkey(IDX_GEO.raw, old_lat, old_lon, row.hid, seq), _GONE)
+            writes.append((IDX_GEO.raw + element(old_lat) + element(old_lon) + hid_seq, _GONE))
     if row.region_id is not None:
-        tr.set(tkey(IDX_REGION.raw, row.region_id, row.hid, seq), _LIVE)
+        writes.append((IDX_REGION.raw + element(row.region_id) + hid_seq, _LIVE))
     if lat_i is not None:
-        tr.set(tkey(IDX_GEO.raw, lat_i, lon_i, row.hid, seq), _POS.pack(row.latitude, row.longitude))
-    tr.set(tkey(HOTEL_HASH.raw, row.hid), tpack((row.content_hash, row.region_id, lat_i, lon_i)))
+        cell = element(lat_i) + element(lon_i)
+        writes.append((IDX_GEO.raw + cell + hid_seq, _POS.pack(row.latitude, row.longitude)))
+    writes.append((HOTEL_HASH.raw + hid, tpack((row.content_hash, row.region_id, lat_i, lon_i))))
     if old is not None:  # a new hotel supersedes nothing: no compaction work for it
-        tr.set(tkey(touched.raw, row.hid), tpack((*old[1:], row.region_id, lat_i, lon_i)))
+        writes.append((touched.raw + hid, tpack((*old[1:], row.region_id, lat_i, lon_i))))
+    return writes
 
 
 def _take_off_sale(tr: Transaction, hid: int, seq: int, touched: Subspace) -> int:

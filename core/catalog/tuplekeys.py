@@ -39,6 +39,16 @@ def _element(value: Any) -> bytes | None:
     return None
 
 
+def element(value: Any) -> bytes:
+    """One element's tuple encoding; a top-level tuple's encoding is its elements' joined.
+
+    Hot keys are built from these (e.g. a hid's encoding reused for its five keys) to skip
+    packing the same numbers again and again.
+    """
+    part = _element(value)
+    return fdb.tuple.pack((value,)) if part is None else part
+
+
 def pack(items: tuple[Any, ...]) -> bytes:
     """`fdb.tuple.pack(items)`, faster for tuples of ints, None and bytes."""
     parts = []

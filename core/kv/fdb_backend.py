@@ -6,7 +6,7 @@ says so in one line. FoundationDB's own retry loop (`on_error`) decides what is 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -26,6 +26,11 @@ class FdbTransaction(Transaction):
     def _get(self, key: bytes) -> bytes | None:
         value = self._tr.get(key)
         return bytes(value) if value.present() else None
+
+    def _get_many(self, keys: Sequence[bytes]) -> list[bytes | None]:
+        # Issue every read before waiting on any: they run concurrently in the client.
+        futures = [self._tr.get(key) for key in keys]
+        return [bytes(value) if value.present() else None for value in futures]
 
     def _set(self, key: bytes, value: bytes) -> None:
         self._tr.set(key, value)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import struct
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Concatenate, ParamSpec, TypeVar
 
 from core.kv.errors import ReadOnlyTransaction
@@ -49,8 +49,17 @@ class Transaction(ABC):
     @abstractmethod
     def _get(self, key: bytes) -> bytes | None: ...
 
+    def _get_many(self, keys: Sequence[bytes]) -> list[bytes | None]:
+        """Backends override this to read many keys in fewer round trips."""
+        return [self._get(key) for key in keys]
+
     @abstractmethod
     def _set(self, key: bytes, value: bytes) -> None: ...
+
+    def _set_many(self, items: Sequence[KeyValue]) -> None:
+        """Backends override this to write many pairs at once (the last of a repeated key wins)."""
+        for key, value in items:
+            self._set(key, value)
 
     @abstractmethod
     def _clear(self, key: bytes) -> None: ...
@@ -77,11 +86,32 @@ class Transaction(ABC):
         check_key(key)
         return self._get(self._prefix + key)
 
+    def get_many(self, keys: Sequence[bytes]) -> list[bytes | None]:
+        """The values at `keys` (None where missing), in the order asked: one batched read."""
+        for key in keys:
+            check_key(key)
+        prefix = self._prefix
+        return self._get_many([prefix + key for key in keys])
+
     def set(self, key: bytes, value: bytes) -> None:
         check_key(key)
         check_value(key, value)
         self._count(len(key) + len(value))
         self._set(self._prefix + key, value)
+
+    def set_many(self, items: Sequence[KeyValue]) -> None:
+        """`set` every (key, value) pair in order, in one batched write; the same limits apply.
+
+        Every pair is checked before anything is written, so a pair over a limit writes none.
+        """
+        size = 0
+        for key, value in items:
+            check_key(key)
+            check_value(key, value)
+            size += len(key) + len(value)
+        self._count(size)
+        prefix = self._prefix
+        self._set_many([(prefix + key, value) for key, value in items])
 
     def clear(self, key: bytes) -> None:
         check_key(key)

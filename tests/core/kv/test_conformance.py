@@ -119,3 +119,58 @@ def test_read_transactions_see_committed_data_and_refuse_writes(kv: Store) -> No
     with pytest.raises(ReadOnlyTransaction):
         kv.read(lambda tr: tr.set(SPACE.key("nope"), b"x"))
     assert kv.run(lambda tr: tr.get(SPACE.key("nope"))) is None
+
+
+def test_get_many_answers_in_the_order_asked_with_none_for_missing(kv: Store) -> None:
+    kv.run(lambda tr: [tr.set(SPACE.key("many", i), b"%d" % i) for i in range(0, 1_200, 2)])
+    wanted = [SPACE.key("many", i) for i in [5, 4, 1_198, 4, 0, 1_199]] + [
+        SPACE.key("many", i)
+        for i in range(1_200)  # more keys than one batched read takes
+    ]
+    expected = [None if i % 2 else b"%d" % i for i in [5, 4, 1_198, 4, 0, 1_199, *range(1_200)]]
+    assert kv.read(lambda tr: tr.get_many(wanted)) == expected  # reads are allowed read-only
+    assert kv.run(lambda tr: tr.get_many([])) == []
+
+
+def test_get_many_sees_the_transactions_own_writes(kv: Store) -> None:
+    kv.run(lambda tr: tr.set(SPACE.key("ryw", 1), b"old"))
+
+    def write_then_read(tr: Transaction) -> list[bytes | None]:
+        tr.set_many([(SPACE.key("ryw", 1), b"new"), (SPACE.key("ryw", 2), b"two")])
+        tr.clear(SPACE.key("ryw", 1))
+        return tr.get_many([SPACE.key("ryw", 1), SPACE.key("ryw", 2)])
+
+    assert kv.run(write_then_read) == [None, b"two"]
+
+
+def test_set_many_writes_in_order_and_the_last_of_a_repeated_key_wins(kv: Store) -> None:
+    items = [(SPACE.key("set", i), b"%d" % i) for i in range(3_000)] + [(SPACE.key("set", 7), b"last")]
+    kv.run(lambda tr: tr.set_many(items))
+    stored = kv.read(lambda tr: tr.get_range(*SPACE.range("set")))
+    assert len(stored) == 3_000
+    assert dict(stored)[SPACE.key("set", 7)] == b"last"
+    assert dict(stored)[SPACE.key("set", 2_999)] == b"2999"
+
+
+def test_set_many_enforces_the_limits_and_writes_nothing_on_a_breach(kv: Store) -> None:
+    good = (SPACE.key("lim", "good"), b"v")
+    with pytest.raises(LimitExceeded, match="key is 10,001 bytes"):
+        kv.run(lambda tr: tr.set_many([good, (b"k" * (MAX_KEY_BYTES + 1), b"v")]))
+    with pytest.raises(LimitExceeded, match="set_chunked"):
+        kv.run(lambda tr: tr.set_many([good, (SPACE.key("lim", "big"), b"v" * (MAX_VALUE_BYTES + 1))]))
+
+    def too_much(tr: Transaction) -> None:
+        tr.set_many([(SPACE.key("lim", i), b"x" * 90_000) for i in range(60)])
+        tr.set_many([(SPACE.key("lim", 100 + i), b"x" * 90_000) for i in range(60)])
+
+    with pytest.raises(LimitExceeded, match="transaction writes"):
+        kv.run(too_much)
+    assert kv.run(lambda tr: tr.get_range(*SPACE.range("lim"))) == []
+    with pytest.raises(LimitExceeded, match="key is 10,001 bytes"):
+        kv.read(lambda tr: tr.get_many([b"k" * (MAX_KEY_BYTES + 1)]))
+
+
+def test_set_many_is_refused_in_a_read_transaction(kv: Store) -> None:
+    with pytest.raises(ReadOnlyTransaction):
+        kv.read(lambda tr: tr.set_many([(SPACE.key("ro"), b"x")]))
+    assert kv.run(lambda tr: tr.get(SPACE.key("ro"))) is None
