@@ -36,6 +36,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -99,6 +100,45 @@ def _peak_rss_mb() -> float:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _tree_rss_mb(root: int) -> float:
+    """RSS of a process and all its descendants (staging's worker processes count too), in MB."""
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        try:
+            with open(f"/proc/{pid}/status") as fh:
+                total += next((int(line.split()[1]) for line in fh if line.startswith("VmRSS:")), 0)
+            for task in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{task}/children") as fh:
+                    todo.extend(int(child) for child in fh.read().split())
+        except (OSError, ValueError):
+            continue  # the process ended meanwhile
+    return total / 1024
+
+
+class TreePeak:
+    """Samples the RSS of this process tree every `every_s` seconds; `peak_mb` is the highest sum seen."""
+
+    def __init__(self, every_s: float = 0.25) -> None:
+        self.peak_mb = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(every_s,), daemon=True)
+
+    def __enter__(self) -> TreePeak:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self, every_s: float) -> None:
+        while True:
+            self.peak_mb = max(self.peak_mb, _tree_rss_mb(os.getpid()))
+            if self._stop.wait(every_s):
+                return
+
+
 def _cpu_s() -> float:
     """CPU seconds (user + system) used by this process and its finished worker processes."""
     me, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -116,7 +156,8 @@ def _child(dump_dir: str, dump_date: str, data_dir: str) -> None:
 
     hotel_suite()
     ready, cpu_ready = time.perf_counter(), _cpu_s()
-    outcome = run_ingest(Path(dump_dir), "full", date.fromisoformat(dump_date), echo=False)
+    with TreePeak() as tree:
+        outcome = run_ingest(Path(dump_dir), "full", date.fromisoformat(dump_date), echo=False)
     done, cpu_done = time.perf_counter(), _cpu_s()
     meta = outcome["metadata"]
     print(json.dumps({
@@ -125,6 +166,7 @@ def _child(dump_dir: str, dump_date: str, data_dir: str) -> None:
         "ingest_s": done - ready,
         "ingest_cpu_s": cpu_done - cpu_ready,  # user + system, with worker processes: steadier than wall time
         "peak_rss_mb": _peak_rss_mb(),
+        "peak_tree_rss_mb": tree.peak_mb,  # with staging's worker processes, sampled every 0.25 s
         "lines": meta.get("validated_hotels", {}).get("lines"),
         "quarantined": meta.get("validated_hotels", {}).get("quarantined"),
         "written": meta.get("hotels_serving", {}).get("written"),
@@ -225,7 +267,8 @@ def main(argv: list[str]) -> None:
     print(f"floor: zstd -dc | wc -l {zstd_s:.2f} s; chDB count() FROM file(JSONEachRow) {chdb_s:.2f} s")
     print(f"full ingest (whole asset graph): {full['ingest_s']:.2f} s ({full['ingest_cpu_s']:.1f} CPU s) "
           f"+ {full['startup_s']:.1f} s start-up, "
-          f"{rate:,.0f} hotels/s, peak RSS {full['peak_rss_mb']:,.0f} MB, disk {disk_mb:,.0f} MB, "
+          f"{rate:,.0f} hotels/s, peak RSS {full['peak_rss_mb']:,.0f} MB "
+          f"({full['peak_tree_rss_mb']:,.0f} MB with the worker processes), disk {disk_mb:,.0f} MB, "
           f"{full['quarantined']:,} quarantined")  # fmt: skip
     print(f"weekly refresh ({changed:,} hotels changed = {changed / n:.1%}): {refresh['ingest_s']:.2f} s "
           f"({refresh['ingest_cpu_s']:.1f} CPU s), "

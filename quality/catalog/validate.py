@@ -28,6 +28,7 @@ ACCEPTED_SCHEMA = {k: v for k, v in HOTELS_SCHEMA.items() if k != "problems"}
 # Rows per run of the expectation suite: a GE run costs about half a second whatever its size (up
 # to about 1M rows), so the suite runs on several staged row groups at once.
 FRAME_ROWS = 100_000
+QUARANTINE_ROWS = 5_000  # quarantine rows per row group (each holds its raw line)
 QUARANTINE_SCHEMA: dict[str, pl.DataType] = {
     "line_no": pl.Int64(),
     "hid": pl.Int64(),
@@ -152,22 +153,32 @@ def _frames(path: Path, rows: int) -> Iterator[pl.DataFrame]:
 def _write_quarantine(
     out: Path, dump: Path, rejected: dict[int, tuple[int | None, list[str], str]], result: ValidationResult
 ) -> None:
+    """Quarantine rows with their raw lines, written in bounded row groups (rejected lines can be many)."""
+    writer = ParquetTableWriter(out, {"quarantine": QUARANTINE_SCHEMA})
     cols: dict[str, list[Any]] = {name: [] for name in QUARANTINE_SCHEMA}
-    for line_no, raw in pick_lines(dump, rejected):
-        hid, reasons, detail = rejected[line_no]
-        cols["line_no"].append(line_no)
-        cols["hid"].append(hid)
-        cols["reasons"].append(reasons)
-        cols["detail"].append(detail)
-        cols["raw"].append(raw.decode("utf-8", errors="replace"))
-        result.reasons.update(reasons)
-    result.quarantined = len(cols["line_no"])
+
+    def flush() -> None:
+        writer.write("quarantine", pl.DataFrame(cols, schema=QUARANTINE_SCHEMA))
+        for values in cols.values():
+            values.clear()
+
+    try:
+        for line_no, raw in pick_lines(dump, rejected):
+            hid, reasons, detail = rejected[line_no]
+            cols["line_no"].append(line_no)
+            cols["hid"].append(hid)
+            cols["reasons"].append(reasons)
+            cols["detail"].append(detail)
+            cols["raw"].append(raw.decode("utf-8", errors="replace"))
+            result.reasons.update(reasons)
+            result.quarantined += 1
+            if len(cols["line_no"]) >= QUARANTINE_ROWS:
+                flush()
+        if cols["line_no"]:
+            flush()
+    finally:
+        writer.close()
     if result.quarantined != len(rejected):
         raise RuntimeError(
             f"{dump.name}: {len(rejected)} rejected lines but only {result.quarantined} found in the dump"
         )
-    writer = ParquetTableWriter(out, {"quarantine": QUARANTINE_SCHEMA})
-    try:
-        writer.write("quarantine", pl.DataFrame(cols, schema=QUARANTINE_SCHEMA))
-    finally:
-        writer.close()
