@@ -1,4 +1,7 @@
-"""Run every benchmark module (or the ones named: `python -m bench catalog streams`)."""
+"""Run every benchmark module (or the ones named: `python -m bench catalog streams`).
+
+Options after the names go to the named benchmark: `python -m bench catalog --hotels 300000`.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,13 @@ import time
 import bench
 
 
-def main(names: list[str]) -> int:
+def main(argv: list[str]) -> int:
+    names = argv[: next((i for i, a in enumerate(argv) if a.startswith("-")), len(argv))]
+    options = argv[len(names) :]
+    if options and len(names) != 1:
+        print("options (like --hotels) go to one benchmark: name it first, e.g. `python -m bench catalog "
+              "--hotels 300000`", file=sys.stderr)  # fmt: skip
+        return 2
     modules = sorted(m.name for m in pkgutil.iter_modules(bench.__path__) if not m.name.startswith("_"))
     chosen = [m for m in modules if not names or m in names]
     failed = []
@@ -21,7 +30,7 @@ def main(names: list[str]) -> int:
         print(f"\n=== bench.{name} ===", flush=True)
         started = time.perf_counter()
         try:
-            module.main([])
+            module.main(options)
         except Exception as exc:  # report and go on: one broken benchmark must not hide the others
             print(f"bench.{name} FAILED: {type(exc).__name__}: {exc}", flush=True)
             failed.append(name)

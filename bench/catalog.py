@@ -171,6 +171,7 @@ def _child(dump_dir: str, dump_date: str, data_dir: str) -> None:
         "quarantined": meta.get("validated_hotels", {}).get("quarantined"),
         "written": meta.get("hotels_serving", {}).get("written"),
         "unchanged": meta.get("hotels_serving", {}).get("unchanged"),
+        "step_seconds": outcome["step_seconds"],
         "failed_checks": [k for k, (ok, _) in outcome["checks"].items() if not ok],
     }))  # fmt: skip
 
@@ -270,9 +271,11 @@ def main(argv: list[str]) -> None:
           f"{rate:,.0f} hotels/s, peak RSS {full['peak_rss_mb']:,.0f} MB "
           f"({full['peak_tree_rss_mb']:,.0f} MB with the worker processes), disk {disk_mb:,.0f} MB, "
           f"{full['quarantined']:,} quarantined")  # fmt: skip
+    print("  per step: " + ", ".join(f"{k} {v:.1f} s" for k, v in full["step_seconds"].items()))
     print(f"weekly refresh ({changed:,} hotels changed = {changed / n:.1%}): {refresh['ingest_s']:.2f} s "
           f"({refresh['ingest_cpu_s']:.1f} CPU s), "
           f"{refresh['written']:,} written, {refresh['unchanged']:,} skipped unchanged")  # fmt: skip
+    print("  per step: " + ", ".join(f"{k} {v:.1f} s" for k, v in refresh["step_seconds"].items()))
     print(f"ratios: full / chDB parse = {figures['ratio_full_vs_chdb_parse']}x (goal <= 4x); "
           f"refresh / full = {figures['ratio_refresh_vs_full']}x")  # fmt: skip
     print(f"extrapolated to {TARGET:,} hotels: full {figures['extrapolated_3m_full_min']} min, "

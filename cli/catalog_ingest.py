@@ -14,19 +14,28 @@ from cli.output import console, fail, step
 DUMPS = ("full", "incremental", "all")
 
 
-def run_ingest(dump_dir: Path, kind: str, dump_date: date, echo: bool = True) -> dict[str, Any]:
-    """Materialize every catalog asset (and check) for one partition; returns counts and check outcomes."""
+def run_ingest(
+    dump_dir: Path, kind: str, dump_date: date, echo: bool = True, staging_workers: int = 0
+) -> dict[str, Any]:
+    """Materialize every catalog asset (and check) for one partition; returns counts and check outcomes.
+
+    `staging_workers`: parsing processes of `staged_hotels` (0: automatic, by dump size).
+    """
     from dagster import DagsterInstance, materialize
 
     from assets.catalog import CATALOG_ASSETS, CATALOG_CHECKS, partition_key
     from pipelines.resources import folder_resources
 
+    instance = DagsterInstance.ephemeral()
     result = materialize(
         [*CATALOG_ASSETS, *CATALOG_CHECKS],
         partition_key=partition_key(dump_date, kind),
         resources=folder_resources(dump_dir, echo=echo),
-        instance=DagsterInstance.ephemeral(),
-        run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
+        instance=instance,
+        run_config={
+            "loggers": {"console": {"config": {"log_level": "CRITICAL"}}},
+            "ops": {"staged_hotels": {"config": {"workers": staging_workers}}},
+        },
         raise_on_error=False,
     )
     metadata: dict[str, dict[str, Any]] = {}
@@ -58,11 +67,27 @@ def run_ingest(dump_dir: Path, kind: str, dump_date: date, echo: bool = True) ->
         pass
     return {
         "success": result.success,
+        "step_seconds": _step_seconds(instance, result.run_id),
         "metadata": metadata,
         "checks": checks,
         "failure": failure,
         "reasons": reasons,
     }
+
+
+def _step_seconds(instance: Any, run_id: str) -> dict[str, float]:
+    """Wall seconds of each step of a run (where an ingest spends its time), in the order they ran."""
+    started: dict[str, float] = {}
+    seconds: dict[str, float] = {}
+    for entry in instance.all_logs(run_id):
+        event = entry.dagster_event
+        if event is None or event.step_key is None:
+            continue
+        if event.event_type_value == "STEP_START":
+            started[event.step_key] = entry.timestamp
+        elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE") and event.step_key in started:
+            seconds[event.step_key] = round(entry.timestamp - started[event.step_key], 2)
+    return seconds
 
 
 def _print_summary(kind: str, outcome: dict[str, Any]) -> None:
@@ -87,6 +112,12 @@ def _print_summary(kind: str, outcome: dict[str, Any]) -> None:
     ]
     table(("count", "value"), [(k, f"{v:,}" if isinstance(v, int) else v) for k, v in rows if v is not None],
           title=f"catalog ingest ({kind})")  # fmt: skip
+    if outcome.get("step_seconds"):
+        console.print(
+            "time per step: "
+            + ", ".join(f"{step} {s:,.1f} s" for step, s in outcome["step_seconds"].items()),
+            highlight=False,
+        )
     if outcome.get("reasons"):
         top = sorted(outcome["reasons"].items(), key=lambda kv: -kv[1])
         console.print(
