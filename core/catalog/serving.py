@@ -35,10 +35,14 @@ from __future__ import annotations
 
 import math
 import struct
-from collections.abc import Callable, Iterable, Iterator
+import threading
+from collections.abc import Callable, Generator, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from itertools import chain, islice
+from queue import Full, Queue
 from typing import Any
 
 import fdb.tuple
@@ -237,59 +241,92 @@ class ServingLoad:
     def write(
         self, rows: Iterable[ServingRow], progress: Callable[[LoadState], None] | None = None
     ) -> LoadState:
-        """Apply `rows` (the load's whole input, in the same order on every run) after the cursor."""
+        """Apply `rows` (the load's whole input, in the same order on every run) after the cursor.
+
+        Chunks are pipelined: while one chunk's transaction runs on a committer thread (the store
+        does its I/O without the GIL), the next chunk is compressed and planned here, and the one
+        after is read on a reader thread. One chunk at most is in flight, and chunks commit in
+        input order, each with its cursor.
+        """
         if self.published:
             return self.state
         it = islice(iter(rows), self.state.rows_done, None)
         first = list(islice(it, TRAIN_SAMPLES))
         codec = self._ensure_codec([r.raw for r in first if r.raw and not r.deleted])
-        chunk: list[ServingRow] = []
-        size = 0
-        for row in chain(first, it):
-            chunk.append(row)
-            size += len(row.raw) // 3  # a compressed record is a third of its line or less
-            if len(chunk) >= TX_MAX_ROWS or size >= TX_MAX_BYTES:
-                self._commit_chunk(chunk, codec)
-                chunk, size = [], 0
-                if progress is not None:
-                    progress(self.state)
-        if chunk:
-            self._commit_chunk(chunk, codec)
-            if progress is not None:
-                progress(self.state)
+        committer_codec = RecordCodec(codec.zdict)  # a zstd compressor must not be shared by threads
+        cursor, in_flight_keys = self.state.rows_done, frozenset[bytes]()
+        with (
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="serving-commit") as committer,
+            closing(_read_ahead(_chunks(chain(first, it)))) as chunks,
+        ):
+            in_flight: Future[LoadState] | None = None
+            for rows_of_chunk in chunks:
+                chunk = self._prepare(rows_of_chunk, codec, cursor, in_flight_keys)
+                if in_flight is not None:
+                    self._settle(in_flight, progress)
+                in_flight = committer.submit(self._commit_chunk, chunk, committer_codec)
+                cursor, in_flight_keys = cursor + len(chunk.rows), chunk.hash_writes
+            if in_flight is not None:
+                self._settle(in_flight, progress)
         return self.state
 
-    def _commit_chunk(self, chunk: list[ServingRow], codec: RecordCodec) -> None:
-        seq = self.state.seq
+    def _settle(self, done: Future[LoadState], progress: Callable[[LoadState], None] | None) -> None:
+        self.state = done.result()
+        if progress is not None:
+            progress(self.state)
 
-        live = [row for row in chunk if not row.deleted]
+    def _prepare(
+        self, rows: list[ServingRow], codec: RecordCodec, start: int, in_flight_keys: frozenset[bytes]
+    ) -> _Chunk:
+        """Plan a chunk from the hash entries committed so far (read without the write lock).
+
+        Only this load writes hash entries while it is active, so the one chunk still in flight
+        is all that can change them before this chunk commits: rows whose hash key it writes are
+        checked again inside the transaction.
+        """
+        live = [row for row in rows if not row.deleted]
         hash_keys = [HOTEL_HASH.raw + element(row.hid) for row in live]
+        seen = self.store.read(lambda tr: tr.get_many(hash_keys))
+        plans = _plan(live, seen, codec, self.state.seq, _touched(self.state.load_id))
+        recheck = [i for i, key in enumerate(hash_keys) if key in in_flight_keys]
+        deleted_keys = [HOTEL_HASH.raw + element(row.hid) for row in rows if row.deleted]
+        written = [key for key, plan in zip(hash_keys, plans, strict=True) if plan is not None]
+        return _Chunk(start, rows, live, hash_keys, seen, plans, recheck, frozenset(written + deleted_keys))
+
+    def _commit_chunk(self, chunk: _Chunk, codec: RecordCodec) -> LoadState:
+        """One transaction: the chunk's writes, off-sale steps and cursor.
+
+        Rows whose hash entry the chunk before may have changed are read again and planned again
+        if it did, so the outcome is the same as writing chunk after chunk without a pipeline.
+        """
+        seq, touched = self.state.seq, _touched(self.state.load_id)
 
         def apply(tr: Transaction) -> LoadState:
             state = LoadState.from_json(tr.get(_state_key(self.state.load_id)) or self.state.to_json())
-            olds = {row.hid: _hash_entry(raw) for row, raw in zip(live, tr.get_many(hash_keys), strict=True)}
-            changed = [row for row in live if _differs(olds[row.hid], row.content_hash)]
-            blobs = dict(
-                zip((row.hid for row in changed), codec.compress_many([r.raw for r in changed]), strict=True)
-            )
-            touched = _touched(state.load_id)
+            if state.rows_done != chunk.start:
+                raise RuntimeError(
+                    f"load {state.load_id} is at row {state.rows_done:,}, not {chunk.start:,}: "
+                    "another process is writing it too (run one load at a time)"
+                )
+            plans = _replan_stale(tr, chunk, codec, seq, touched)
             writes: list[KeyValue] = []
-            for row in chunk:
+            live_plans = iter(plans)
+            for row in chunk.rows:
                 if row.deleted:
                     tr.set_many(writes)  # written before the off-sale step reads the hash entry back
                     writes = []
                     state.off_sale += _take_off_sale(tr, row.hid, seq, touched)
-                elif row.hid in blobs:
-                    writes.extend(_row_writes(row, olds[row.hid], blobs[row.hid], seq, touched))
+                elif (plan := next(live_plans)) is not None:
+                    writes.extend(plan)
                     state.written += 1
                 else:
                     state.unchanged += 1
-            state.rows_done += len(chunk)
+            state.rows_done += len(chunk.rows)
             writes.append((_state_key(state.load_id), state.to_json()))
             tr.set_many(writes)
             return state
 
-        self.state = self.store.run(apply)
+        return self.store.run(apply)
 
     def write_regions(self, regions: Iterable[dict[str, Any]]) -> int:
         """Store region records (region dump lines) under this load; returns how many were written."""
@@ -419,6 +456,111 @@ def _not_in(hids: list[int], sorted_seen: np.ndarray) -> list[int]:
 
 
 _HashEntry = tuple[bytes, int | None, int | None, int | None]
+
+
+@dataclass(frozen=True, slots=True)
+class _Chunk:
+    """Rows of one transaction (input rows `start` onwards), planned from the hash entries `seen`.
+
+    `plans[i]` holds the writes of `live[i]` (the rows that are not deletions), or None when its
+    content hash is unchanged and it is skipped. `recheck` indexes the live rows whose hash entry
+    the chunk before may change; `hash_writes` are the hash keys this chunk writes or clears.
+    """
+
+    start: int
+    rows: list[ServingRow]
+    live: list[ServingRow]
+    hash_keys: list[bytes]
+    seen: list[bytes | None]
+    plans: list[list[KeyValue] | None]
+    recheck: list[int]
+    hash_writes: frozenset[bytes]
+
+
+def _read_ahead(
+    chunks: Iterator[list[ServingRow]], depth: int = 2
+) -> Generator[list[ServingRow], None, None]:
+    """`chunks`, read on a thread of their own up to `depth` chunks ahead of the caller.
+
+    Reading a dump is mostly zstd decompression, which releases the GIL, so it overlaps the
+    writing. A reading error is raised here, in the caller's thread; closing this generator
+    stops the reader.
+    """
+    queue: Queue[tuple[str, Any]] = Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def hand_over(kind: str, value: Any) -> None:
+        while not stop.is_set():
+            try:
+                queue.put((kind, value), timeout=0.1)
+                return
+            except Full:
+                continue
+
+    def read() -> None:
+        try:
+            for chunk in chunks:
+                hand_over("chunk", chunk)
+                if stop.is_set():
+                    return
+            hand_over("end", None)
+        except BaseException as exc:  # handed to the caller, which raises it
+            hand_over("error", exc)
+
+    reader = threading.Thread(target=read, name="serving-read", daemon=True)
+    reader.start()
+    try:
+        while True:
+            kind, value = queue.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        stop.set()
+        reader.join()
+
+
+def _replan_stale(
+    tr: Transaction, chunk: _Chunk, codec: RecordCodec, seq: int, touched: Subspace
+) -> list[list[KeyValue] | None]:
+    """The chunk's plans, redone for the rows whose hash entry changed since it was planned."""
+    plans = list(chunk.plans)
+    now = tr.get_many([chunk.hash_keys[i] for i in chunk.recheck])
+    stale = [(i, raw) for i, raw in zip(chunk.recheck, now, strict=True) if raw != chunk.seen[i]]
+    if stale:
+        redone = _plan([chunk.live[i] for i, _ in stale], [raw for _, raw in stale], codec, seq, touched)
+        for (i, _), plan in zip(stale, redone, strict=True):
+            plans[i] = plan
+    return plans
+
+
+def _chunks(rows: Iterable[ServingRow]) -> Iterator[list[ServingRow]]:
+    """Rows in transaction-sized lists: at most TX_MAX_ROWS rows and about TX_MAX_BYTES compressed."""
+    chunk: list[ServingRow] = []
+    size = 0
+    for row in rows:
+        chunk.append(row)
+        size += len(row.raw) // 3  # a compressed record is a third of its line or less
+        if len(chunk) >= TX_MAX_ROWS or size >= TX_MAX_BYTES:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk
+
+
+def _plan(
+    rows: list[ServingRow], raws: list[bytes | None], codec: RecordCodec, seq: int, touched: Subspace
+) -> list[list[KeyValue] | None]:
+    """The writes of each row given its stored hash entry (raw), or None if its content is unchanged."""
+    olds = [_hash_entry(raw) for raw in raws]
+    changed = [i for i, row in enumerate(rows) if _differs(olds[i], row.content_hash)]
+    blobs = codec.compress_many([rows[i].raw for i in changed])
+    plans: list[list[KeyValue] | None] = [None] * len(rows)
+    for i, blob in zip(changed, blobs, strict=True):
+        plans[i] = _row_writes(rows[i], olds[i], blob, seq, touched)
+    return plans
 
 
 def _differs(old: _HashEntry | None, content_hash: bytes) -> bool:

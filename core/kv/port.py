@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Concatenate, ParamSpec, TypeVar
 
 from core.kv.errors import ReadOnlyTransaction
-from core.kv.limits import check_key, check_transaction, check_value
+from core.kv.limits import MAX_KEY_BYTES, MAX_VALUE_BYTES, check_key, check_transaction, check_value
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -106,8 +106,9 @@ class Transaction(ABC):
         """
         size = 0
         for key, value in items:
-            check_key(key)
-            check_value(key, value)
+            if len(key) > MAX_KEY_BYTES or len(value) > MAX_VALUE_BYTES:  # one test per pair: hot path
+                check_key(key)
+                check_value(key, value)
             size += len(key) + len(value)
         self._count(size)
         prefix = self._prefix

@@ -181,3 +181,48 @@ def test_compact_drops_superseded_versions_and_keeps_what_readers_see(store) -> 
     assert hotels_in_region(store, 1) == list(range(2, 20)) and hotels_in_region(store, 2) == [1]
     assert [h.hid for h in hotels_near(store, 40.0, -3.7, 1)] == [1]
     assert second.compact() == 0  # nothing left to do: idempotent
+
+
+def test_a_hotel_listed_again_in_the_next_chunk_is_applied_in_order(store) -> None:
+    # Chunks are planned while the chunk before commits: a hid that chunk writes must be seen.
+    filler = [record(hid) for hid in range(1_000, 1_000 + TX_MAX_ROWS - 2)]
+    first = [record(1, region=1, name="First"), record(2, region=1), *filler]
+    moved = record(1, region=2, lat=40.0, lon=-3.7, name="Moved")  # row TX_MAX_ROWS + 1: next chunk
+    load = ServingLoad.open(store, "full-1", "full")
+    load.write([row(r) for r in [*first, moved, record(2, region=1)]])
+    load.publish()
+    assert (load.state.written, load.state.unchanged) == (TX_MAX_ROWS + 1, 1)
+    assert get_hotel(store, 1).name == "Moved"
+    assert 1 not in hotels_in_region(store, 1) and hotels_in_region(store, 2) == [1]
+    assert [h.hid for h in hotels_near(store, 40.0, -3.7, 1)] == [1]
+    assert all(h.hid != 1 for h in hotels_near(store, 48.85, 2.35, 1))
+    assert load.compact() == 1  # the superseded first version of hid 1 is dropped
+    assert get_hotel(store, 1).name == "Moved" and hotels_in_region(store, 2) == [1]
+
+
+def test_a_second_writer_of_the_same_load_is_refused_instead_of_applying_rows_twice(store) -> None:
+    recs = [row(record(hid)) for hid in range(1, 101)]
+    one = ServingLoad.open(store, "full-1", "full")
+    other = ServingLoad.open(store, "full-1", "full")  # opened before `one` wrote anything
+    one.write(recs)
+    with pytest.raises(RuntimeError, match="another process is writing it"):
+        other.write(recs)
+    assert load_state(store, "full-1").rows_done == 100 and load_state(store, "full-1").written == 100
+
+
+def test_a_failing_chunk_stops_the_load_and_its_threads(store) -> None:
+    import base64
+    import random
+    import threading
+
+    huge = record(TX_MAX_ROWS + 5, name=base64.b64encode(random.Random(3).randbytes(200_000)).decode())
+    recs = (
+        [record(hid) for hid in range(1, TX_MAX_ROWS + 1)]
+        + [huge]
+        + [record(hid) for hid in range(5_000, 9_000)]
+    )
+    load = ServingLoad.open(store, "full-1", "full")
+    with pytest.raises(ValueError, match="exceeds the store limit"):
+        load.write([row(r) for r in recs])
+    assert load_state(store, "full-1").rows_done == TX_MAX_ROWS  # the chunk before it was committed
+    assert not [t for t in threading.enumerate() if t.name.startswith(("serving-read", "serving-commit"))]
