@@ -78,7 +78,7 @@ def ratehawk_dump(context: AssetExecutionContext) -> MaterializeResult:
 class StagingConfig(Config):
     """How staging parses: lines per batch (memory) and parsing processes (0: automatic)."""
 
-    batch_lines: int = 10_000
+    batch_lines: int = 5_000
     workers: int = 0
 
 

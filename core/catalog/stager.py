@@ -131,7 +131,7 @@ def default_workers() -> int:
 def stage_dump(
     dump: Path,
     folder: Path,
-    batch_lines: int = 10_000,
+    batch_lines: int = 5_000,
     progress: Callable[[int], None] | None = None,
     workers: int | None = None,
 ) -> StagingResult:
