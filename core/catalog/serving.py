@@ -35,14 +35,11 @@ from __future__ import annotations
 
 import math
 import struct
-import threading
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from itertools import chain, islice
-from queue import Full, Queue
 from typing import Any
 
 import fdb.tuple
@@ -244,9 +241,10 @@ class ServingLoad:
         """Apply `rows` (the load's whole input, in the same order on every run) after the cursor.
 
         Chunks are pipelined: while one chunk's transaction runs on a committer thread (the store
-        does its I/O without the GIL), the next chunk is compressed and planned here, and the one
-        after is read on a reader thread. One chunk at most is in flight, and chunks commit in
-        input order, each with its cursor.
+        does its I/O without the GIL), the next chunk is read, compressed and planned here. One
+        chunk at most is in flight, and chunks commit in input order, each with its cursor. (A
+        reader thread for the rows was measured too: its Python work contends for the GIL and
+        it made the load slower, not faster.)
         """
         if self.published:
             return self.state
@@ -255,12 +253,9 @@ class ServingLoad:
         codec = self._ensure_codec([r.raw for r in first if r.raw and not r.deleted])
         committer_codec = RecordCodec(codec.zdict)  # a zstd compressor must not be shared by threads
         cursor, in_flight_keys = self.state.rows_done, frozenset[bytes]()
-        with (
-            ThreadPoolExecutor(max_workers=1, thread_name_prefix="serving-commit") as committer,
-            closing(_read_ahead(_chunks(chain(first, it)))) as chunks,
-        ):
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="serving-commit") as committer:
             in_flight: Future[LoadState] | None = None
-            for rows_of_chunk in chunks:
+            for rows_of_chunk in _chunks(chain(first, it)):
                 chunk = self._prepare(rows_of_chunk, codec, cursor, in_flight_keys)
                 if in_flight is not None:
                     self._settle(in_flight, progress)
@@ -477,51 +472,6 @@ class _Chunk:
     hash_writes: frozenset[bytes]
 
 
-def _read_ahead(
-    chunks: Iterator[list[ServingRow]], depth: int = 2
-) -> Generator[list[ServingRow], None, None]:
-    """`chunks`, read on a thread of their own up to `depth` chunks ahead of the caller.
-
-    Reading a dump is mostly zstd decompression, which releases the GIL, so it overlaps the
-    writing. A reading error is raised here, in the caller's thread; closing this generator
-    stops the reader.
-    """
-    queue: Queue[tuple[str, Any]] = Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def hand_over(kind: str, value: Any) -> None:
-        while not stop.is_set():
-            try:
-                queue.put((kind, value), timeout=0.1)
-                return
-            except Full:
-                continue
-
-    def read() -> None:
-        try:
-            for chunk in chunks:
-                hand_over("chunk", chunk)
-                if stop.is_set():
-                    return
-            hand_over("end", None)
-        except BaseException as exc:  # handed to the caller, which raises it
-            hand_over("error", exc)
-
-    reader = threading.Thread(target=read, name="serving-read", daemon=True)
-    reader.start()
-    try:
-        while True:
-            kind, value = queue.get()
-            if kind == "end":
-                return
-            if kind == "error":
-                raise value
-            yield value
-    finally:
-        stop.set()
-        reader.join()
-
-
 def _replan_stale(
     tr: Transaction, chunk: _Chunk, codec: RecordCodec, seq: int, touched: Subspace
 ) -> list[list[KeyValue] | None]:
@@ -578,7 +528,11 @@ def _row_writes(
     row: ServingRow, old: _HashEntry | None, blob: bytes, seq: int, touched: Subspace
 ) -> list[KeyValue]:
     """The (key, value) pairs of a hotel's new version: record, index entries moved if its region
-    or geo cell changed, hash entry and compaction mark."""
+    or geo cell changed, hash entry and compaction mark.
+
+    Keys and tuple values are joined from element encodings (a top-level tuple's encoding is its
+    elements' joined), each element encoded once per row.
+    """
     if len(blob) > MAX_VALUE_BYTES:
         raise ValueError(f"hotel {row.hid}: compressed record of {len(blob):,} bytes exceeds the store limit")
     hid = element(row.hid)
@@ -587,6 +541,7 @@ def _row_writes(
     lat_i = lon_i = None
     if row.latitude is not None and row.longitude is not None:
         lat_i, lon_i = geo_cell(row.latitude, row.longitude)
+    region, cell = element(row.region_id), element(lat_i) + element(lon_i)
     if old is not None:
         _, old_region, old_lat, old_lon = old
         if old_region is not None and old_region != row.region_id:
@@ -594,13 +549,12 @@ def _row_writes(
         if old_lat is not None and (old_lat, old_lon) != (lat_i, lon_i):
             writes.append((IDX_GEO.raw + element(old_lat) + element(old_lon) + hid_seq, _GONE))
     if row.region_id is not None:
-        writes.append((IDX_REGION.raw + element(row.region_id) + hid_seq, _LIVE))
+        writes.append((IDX_REGION.raw + region + hid_seq, _LIVE))
     if lat_i is not None:
-        cell = element(lat_i) + element(lon_i)
         writes.append((IDX_GEO.raw + cell + hid_seq, _POS.pack(row.latitude, row.longitude)))
-    writes.append((HOTEL_HASH.raw + hid, tpack((row.content_hash, row.region_id, lat_i, lon_i))))
+    writes.append((HOTEL_HASH.raw + hid, element(row.content_hash) + region + cell))
     if old is not None:  # a new hotel supersedes nothing: no compaction work for it
-        writes.append((touched.raw + hid, tpack((*old[1:], row.region_id, lat_i, lon_i))))
+        writes.append((touched.raw + hid, tpack(old[1:]) + region + cell))
     return writes
 
 

@@ -14,6 +14,7 @@ import fdb.tuple
 
 _INT_ZERO = 0x14
 _LIMITS = [(1 << (i * 8)) - 1 for i in range(9)]  # largest magnitude in i bytes
+_POSITIVE_HEADERS = [bytes((_INT_ZERO + n,)) for n in range(9)]
 
 
 def _length(magnitude: int) -> int:
@@ -23,11 +24,11 @@ def _length(magnitude: int) -> int:
 def _element(value: Any) -> bytes | None:
     t = type(value)
     if t is int:
+        if 0 < value < _LIMITS[8]:  # ids, sequence numbers and cells: the hot case
+            n = (value.bit_length() + 7) >> 3
+            return _POSITIVE_HEADERS[n] + value.to_bytes(n, "big")
         if value == 0:
             return b"\x14"
-        if 0 < value < _LIMITS[8]:
-            n = _length(value)
-            return bytes((_INT_ZERO + n,)) + value.to_bytes(n, "big")
         if -_LIMITS[8] < value < 0:
             n = _length(-value)
             return bytes((_INT_ZERO - n,)) + (_LIMITS[n] + value).to_bytes(n, "big")

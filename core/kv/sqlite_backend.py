@@ -24,11 +24,11 @@ from core.kv.port import KeyValue, Store, Transaction, decode_counter, encode_co
 
 R = TypeVar("R")
 
-# Keys per `IN (...)` read and pairs per multi-row INSERT: 1,000 parameters at most, far under
-# SQLite's limit (999 before 3.32). One statement per batch is one GIL-free sqlite3_step, where
-# executemany takes the GIL back after every row and stalls behind any busy Python thread.
+# Keys per `IN (...)` read, and the most pairs per multi-row INSERT (fewer when the SQLite build
+# allows fewer bound parameters: 999 before 3.32). One statement per batch is one GIL-free
+# sqlite3_step; executemany takes the GIL back after every row and stalls behind any busy thread.
 GET_MANY_BATCH = 500
-SET_MANY_BATCH = 500
+SET_MANY_BATCH = 4_000
 _SCHEMA = "CREATE TABLE IF NOT EXISTS kv (key BLOB PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID"
 
 
@@ -36,6 +36,7 @@ class SqliteTransaction(Transaction):
     def __init__(self, conn: sqlite3.Connection, prefix: bytes) -> None:
         super().__init__(prefix)
         self._conn = conn
+        self._set_batch = min(SET_MANY_BATCH, conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // 2)
 
     def _get(self, key: bytes) -> bytes | None:
         row = self._conn.execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
@@ -54,8 +55,8 @@ class SqliteTransaction(Transaction):
 
     def _set_many(self, items: Sequence[KeyValue]) -> None:
         # Rows of one INSERT go in in order, so the last of a repeated key wins, as with `set`.
-        for i in range(0, len(items), SET_MANY_BATCH):
-            part = items[i : i + SET_MANY_BATCH]
+        for i in range(0, len(items), self._set_batch):
+            part = items[i : i + self._set_batch]
             sql = f"INSERT OR REPLACE INTO kv (key, value) VALUES {','.join(['(?, ?)'] * len(part))}"
             self._conn.execute(sql, [x for pair in part for x in pair])
 
