@@ -72,7 +72,9 @@ def catalog_tables(context: AssetExecutionContext) -> Iterator[MaterializeResult
     warehouse = context.resources.warehouse.open()
     catalog = CatalogWarehouse(warehouse)
     progress.say("warehouse", f"bulk loading {spec.load_id} (version {spec.version})")
-    counts = catalog.load(spec)
+    counts = catalog.load(
+        spec, progress=lambda line: progress.say("warehouse", f"lines up to {line:,} loaded")
+    )
     progress.say("warehouse", ", ".join(f"{t} {n:,}" for t, n in counts.items() if t != "catalog_quarantine"))
     for name in _TABLE_DOCS:
         yield MaterializeResult(

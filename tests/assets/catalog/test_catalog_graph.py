@@ -10,6 +10,7 @@ import pytest
 import xxhash
 import zstandard
 
+from core.catalog import warehouse_load
 from core.catalog.serving import current_load, get_raw_hotels, hotels_in_region
 from core.config import Settings
 from core.kv import open_store
@@ -92,9 +93,11 @@ def write_changed_dump(dumps: Dumps, folder, changed: int) -> list[bytes]:
     return lines
 
 
+@pytest.mark.parametrize("slice_lines", [warehouse_load.SLICE_LINES, 700], ids=["one-slice", "slices-of-700"])
 def test_full_dump_quarantines_every_bad_line_and_serves_every_good_hotel(
-    catalog_env, dumps: Dumps, tmp_path
+    catalog_env, dumps: Dumps, tmp_path, monkeypatch: pytest.MonkeyPatch, slice_lines: int
 ) -> None:
+    monkeypatch.setattr(warehouse_load, "SLICE_LINES", slice_lines)  # the warehouse loads slice by slice
     assert {b["kind"] for b in dumps.full_bad} == set(DEFECT_KINDS)  # the dump exercises every defect
     reasons, deleted, on_sale = expected(dumps.full_lines, dumps.full_bad)
 
