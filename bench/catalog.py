@@ -228,7 +228,7 @@ def main(argv: list[str]) -> None:
         n = args.hotels
         dumps, data = tmp / "dumps", tmp / "data"
         t0 = time.perf_counter()
-        manifest = write_dumps(dumps, n, seed=11, bad_fraction=args.bad_fraction, workers=1)
+        manifest = write_dumps(dumps, n, seed=11, bad_fraction=args.bad_fraction)
         gen_s = time.perf_counter() - t0
         changed = _changed_dump(dumps, tmp / "dumps2", seed=11, share=args.changed_share)
         dump = dumps / FULL
