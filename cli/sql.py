@@ -45,9 +45,9 @@ def register(app: typer.Typer) -> None:
 
 def engine_message(exc: BaseException, limit_expected: int = 6) -> str:
     """The engine's error on one line, without what the client appended to the query."""
-    text = " ".join(str(exc).split())
-    text = text.split(". Stack trace")[0]
-    text = _CLIENT_SUFFIX.sub("", text)
+    from core.warehouse.client import one_line
+
+    text = _CLIENT_SUFFIX.sub("", one_line(exc))
     text = re.sub(r"^.*?Code: \d+\. DB::Exception: ", "", text)
     text = re.sub(r"^default: ", "", text)
 

@@ -15,13 +15,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import polars as pl
 import pyarrow.parquet as pq
+from clickhouse_connect.driver.client import Client
+from clickhouse_connect.driver.exceptions import ClickHouseError
 
 from core.warehouse import Warehouse
+from core.warehouse.client import WarehouseError, one_line
 
+T = TypeVar("T")
 HOTEL_TABLES = ("dim_hotels", "hotel_room_groups", "hotel_amenities", "dim_regions")
 
 
@@ -48,6 +52,10 @@ class LoadSpec:
     @property
     def accepted(self) -> Path:
         return self.validated / "accepted.parquet"
+
+    @property
+    def changed_lines(self) -> Path:
+        return self.validated / "changed_lines.parquet"
 
     @property
     def quarantine(self) -> Path:
@@ -102,8 +110,7 @@ _REGION_COLUMNS = (
 BULK_SETTINGS = (
     " SETTINGS max_parsing_threads = 1, max_insert_threads = 1, min_insert_block_size_rows = 65536, "
     "max_insert_block_size = 65536, min_insert_block_size_bytes = 67108864, join_algorithm = 'grace_hash', "
-    "max_bytes_in_join = 134217728, use_parquet_metadata_cache = 0, "
-    "optimize_on_insert = 0"  # ReplacingMergeTree dedupes on merge, FINAL on read: inserts 2x faster
+    "max_bytes_in_join = 134217728, optimize_on_insert = 0"  # ReplacingMergeTree dedupes on merge, FINAL on read: inserts 2x faster
 )
 SLICE_LINES = 250_000  # dump lines per bulk statement: what each statement reads and writes stays bounded
 
@@ -120,37 +127,52 @@ class CatalogWarehouse:
         self.db = warehouse.database
 
     def _exec(self, sql: str, params: dict[str, Any]) -> None:
+        self._run(lambda client: client.command(sql, parameters=params))
+
+    def _query(self, sql: str, params: dict[str, Any] | None = None) -> list[Any]:
+        return self._run(lambda client: list(client.query(sql, parameters=params).result_rows))
+
+    def _run(self, work: Callable[[Client], T]) -> T:
+        """One statement in its own session (other processes take turns in between)."""
         with self.warehouse.session() as client:
-            client.command(sql, parameters=params)
+            try:
+                result = work(client)
+            except ClickHouseError as exc:
+                raise WarehouseError(one_line(exc)) from None
             if self.warehouse.embedded:
-                # chDB runs in this process: drop the marks its reads cached (the cache may grow to
-                # GBs) and hand the memory back to the system, or it stays resident through the
-                # rest of the ingest (~400 MB for 1M hotels, measured).
+                # chDB runs in this process, and what the statement's reads cached would stay
+                # resident: its mark cache may grow to GBs, the Parquet metadata cache held 470 MB
+                # after a load of 3M hotels (`use_parquet_metadata_cache = 0` does not stop it),
+                # and its allocator keeps freed memory until purged.
                 client.command("SYSTEM DROP MARK CACHE")
+                client.command("SYSTEM DROP PARQUET METADATA CACHE")
                 client.command("SYSTEM JEMALLOC PURGE")
+            return result
 
     def _delete_load(self, table: str, spec: LoadSpec) -> None:
         self._exec(
             f"DELETE FROM {self.db}.{table} WHERE load_id = {{load_id:String}}", {"load_id": spec.load_id}
         )
 
-    def _changed_lines(self, spec: LoadSpec) -> str:
-        """Accepted lines (not deletions) of the slice `{lo}..{hi}` whose content the warehouse does not
-        hold as current yet.
+    def _write_changed_lines(self, spec: LoadSpec) -> None:
+        """Write `changed_lines.parquet`: the accepted lines (not deletions) whose content the warehouse
+        does not hold as current, judged once, against the warehouse as it was before this load.
 
         Unchanged hotels keep their rows (and version): a weekly refresh in which 2% of the hotels
-        changed writes 2% of the rows.
+        changed writes 2% of the rows. A join (spilling to disk as needed), not a set of every
+        current hotel in memory; sorted, so each slice reads only its own row groups.
         """
-        return (  # a join (spilling to disk as needed), not a set of every current hotel in memory
-            f"(SELECT a.line_no FROM {_file(spec.accepted)} AS a LEFT ANTI JOIN "
-            f"(SELECT hid, content_hash FROM {self.db}.hotels_current) AS c "
-            f"ON a.hid = c.hid AND hex(a.content_hash) = c.content_hash "
-            f"WHERE a.line_no BETWEEN {{lo:Int64}} AND {{hi:Int64}} AND NOT ifNull(a.deleted, false))"
+        self._exec(
+            f"INSERT INTO FUNCTION {_file(spec.changed_lines)} SELECT a.line_no FROM {_file(spec.accepted)} AS a "
+            f"LEFT ANTI JOIN (SELECT hid, content_hash FROM {self.db}.hotels_current) AS c "
+            f"ON a.hid = c.hid AND hex(a.content_hash) = c.content_hash WHERE NOT ifNull(a.deleted, false) "
+            f"ORDER BY a.line_no{BULK_SETTINGS}, engine_file_truncate_on_insert = 1",
+            spec.params(),
         )
 
     def _slices(self, spec: LoadSpec) -> list[tuple[int, int]]:
         """The dump's line numbers in slices of SLICE_LINES (Parquet statistics let each read only its own)."""
-        _, rows = self.warehouse.query(f"SELECT max(line_no) FROM {_file(spec.accepted)}")
+        rows = self._query(f"SELECT max(line_no) FROM {_file(spec.accepted)}")
         last = int(rows[0][0] or 0)
         return [(lo, min(lo + SLICE_LINES - 1, last)) for lo in range(1, last + 1, SLICE_LINES)]
 
@@ -159,11 +181,12 @@ class CatalogWarehouse:
         if not self.warehouse.embedded:  # the server path writes every accepted line under the load id
             n = self.count("dim_hotels", spec.load_id, "line_no > 0 AND NOT is_deleted")
             return {"listed_current": n, "deleted_current": 0}
-        accepted = _file(spec.accepted)
-        _, rows = self.warehouse.query(  # hids are positive: 0 is "no current row" (join_use_nulls = 0)
-            f"SELECT countIf(NOT ifNull(a.deleted, false) AND c.content_hash = hex(a.content_hash)), "
-            f"countIf(ifNull(a.deleted, false) AND c.hid != 0) FROM {accepted} AS a "
-            f"LEFT JOIN (SELECT hid, content_hash FROM {self.db}.hotels_current) AS c ON a.hid = c.hid"
+        accepted, current = _file(spec.accepted), f"{self.db}.hotels_current"
+        rows = self._query(  # the same bounded anti-join as the load's, not a set of all hotels
+            f"SELECT (SELECT countIf(NOT ifNull(deleted, false)) FROM {accepted}) - (SELECT count() FROM {accepted} "
+            f"AS a LEFT ANTI JOIN (SELECT hid, content_hash FROM {current}) AS c ON a.hid = c.hid "
+            f"AND hex(a.content_hash) = c.content_hash WHERE NOT ifNull(a.deleted, false)), "
+            f"(SELECT count() FROM {current} WHERE hid IN (SELECT hid FROM {accepted} WHERE ifNull(deleted, false)))"
             f"{BULK_SETTINGS}"
         )
         return {"listed_current": int(rows[0][0]), "deleted_current": int(rows[0][1])}
@@ -176,6 +199,7 @@ class CatalogWarehouse:
         for table in HOTEL_TABLES:
             self._delete_load(table, spec)
         if self.warehouse.embedded:
+            self._write_changed_lines(spec)
             for lo, hi in self._slices(spec):
                 self._load_slice(spec, lo, hi)
                 if progress is not None:
@@ -188,13 +212,10 @@ class CatalogWarehouse:
         return self.counts(spec.load_id)
 
     def _load_slice(self, spec: LoadSpec, lo: int, hi: int) -> None:
-        """Bulk-insert the changed hotels of dump lines `lo..hi` with their room groups and amenities.
-
-        Children first: "changed" is judged against the warehouse as it was before this slice.
-        """
+        """Bulk-insert the changed hotels of dump lines `lo..hi` with their room groups and amenities."""
         p = {**spec.params(), "lo": lo, "hi": hi}
         in_slice = "line_no BETWEEN {lo:Int64} AND {hi:Int64}"
-        changed = self._changed_lines(spec)
+        changed = f"(SELECT line_no FROM {_file(spec.changed_lines)} WHERE {in_slice})"
         self._exec(
             f"INSERT INTO {self.db}.hotel_room_groups ({_RG_COLUMNS}) SELECT {_RG_SELECT} "
             f"FROM {_file(spec.staged / 'room_groups.parquet')} WHERE {in_slice} AND line_no IN {changed}"
@@ -334,7 +355,7 @@ class CatalogWarehouse:
             )  # fmt: skip
 
     def count(self, table: str, load_id: str, where: str = "1") -> int:
-        _, rows = self.warehouse.query(
+        rows = self._query(
             f"SELECT count() FROM {self.db}.{table} WHERE load_id = {{load_id:String}} AND {where}",
             {"load_id": load_id},
         )
@@ -351,7 +372,7 @@ class CatalogWarehouse:
             f"SELECT 'dim_hotels_from_dump', count() FROM {self.db}.dim_hotels "
             f"WHERE load_id = {{load_id:String}} AND line_no > 0"
         )
-        _, rows = self.warehouse.query(" UNION ALL ".join(parts), {"load_id": load_id})
+        rows = self._query(" UNION ALL ".join(parts), {"load_id": load_id})
         return {str(name): int(n) for name, n in rows}
 
     def last_full_load(self) -> tuple[str, date] | None:
