@@ -1,13 +1,14 @@
 """Staging: dump lines -> typed Parquet tables (hotels, room groups, amenities, images, descriptions).
 
-One pass over the dump in bounded batches: each line is parsed once, the fields the platform uses
-are typed into columns, and the line's problems of *shape* are written next to it (`problems`: not
-JSON, no hid, a field of the wrong JSON type). A line is first decoded strictly into the typed
-fields (`core.catalog.typed`, msgspec: the fast path for well-formed lines); a line that does not
-decode so is parsed with orjson and checked field by field, which names every problem. Nothing is dropped here: every line
-of the dump is one row of `hotels`, so later stages can reconcile line counts exactly. Fields the
-platform does not model are kept as JSON in `extra`; the raw line itself stays in the dump file
-(re-read by line number where needed), so staging writes no second copy of 20 GB.
+One pass over the dump in bounded batches: the fields the platform uses are typed into columns,
+and the line's problems of *shape* are written next to it (`problems`: not JSON, no hid, a field of
+the wrong JSON type). A line is first checked by a strict typed decode (`core.catalog.typed`,
+msgspec); the lines that pass, almost all, are staged column-wise by Arrow's JSON reader and Polars
+(`core.catalog.columnar`), and the others are parsed with orjson and checked field by field, which
+names every problem. Nothing is dropped here: every line of the dump is one row of `hotels`, so
+later stages can reconcile line counts exactly. Fields the platform does not model are kept as
+JSON in `extra`; the raw line itself stays in the dump file (re-read by line number where needed),
+so staging writes no second copy of 20 GB.
 
 Each table is one Parquet file with one row group per batch: memory stays bounded by the batch
 size whatever the dump size, and readers stream it back row group by row group.

@@ -1,8 +1,9 @@
-"""Strict typed decoding of a hotel line (msgspec): the fast path of staging.
+"""Strict typed decoding of a hotel line (msgspec): which lines take the fast path of staging.
 
-Almost every dump line is well formed. For those, msgspec decodes the line straight into the typed
-fields staging keeps (no dict of every nested value, as a generic JSON parser builds), about 3x less
-CPU than `orjson.loads` plus picking the fields. The types are strict, as staging's shape rules are:
+Almost every dump line is well formed. msgspec decodes a line straight into the typed fields staging
+keeps (no dict of every nested value, as a generic JSON parser builds), about 3x less CPU than
+`orjson.loads` plus picking the fields; the lines it accepts are then staged column-wise
+(`columnar.py`). The types are strict, as staging's shape rules are:
 a string where a number belongs, a number where a string belongs, `4.0` as a star rating, a room
 group that is not an object... any of these makes `decode_hotel` return None, and staging then
 takes the line through its general path (`staging._stage_line`), which names every problem. So the
