@@ -15,9 +15,9 @@ to 3,000,000 hotels, and writes the figures as JSON to `<data dir>/bench/catalog
 Measured here (2 cores, 23 GB RAM; `--hotels N`, figures in catalog.json; the README has the table):
 
 - 3,000,000 hotels (20.5 GB raw, 2.6 GB zstd): floor `zstd -dc | wc -l` 12.8 s, chDB parse 23.6 s.
-  Full ingest 613 s and peak RSS 2.75 GB before this session's warehouse changes; 549 s and 2.03 GB
-  with the load in slices; see the README for the last run. Per step (549 s run): staging 171 s,
-  validation 62 s, warehouse 61 s, store 248 s. A 2% refresh took 430 s (0.70x the full ingest).
+  Full ingest 538 s (22.8x chDB), peak RSS 1.96 GB: staging 170 s, validation 63 s, warehouse
+  62 s, store 237 s. With the warehouse loaded in one statement per table it was 613 s and 2.75 GB
+  (warehouse 123 s). A 2% refresh took 430 s (0.70x the full ingest) on that earlier run.
 - 300,000 hotels: 46.5 s (18.3x chDB's 2.55 s), peak 1.54 GB with the staging workers; refresh
   36.3 s. The store write alone runs at about 12-19k rows/s here, which by itself is 7-10x chDB's
   parse time: the 4x goal is below this machine's floor for a SQLite serving store.

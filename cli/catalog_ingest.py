@@ -15,11 +15,15 @@ DUMPS = ("full", "incremental", "all")
 
 
 def run_ingest(
-    dump_dir: Path, kind: str, dump_date: date, echo: bool = True, staging_workers: int = 0
+    dump_dir: Path,
+    kind: str,
+    dump_date: date,
+    echo: bool = True,
+    ops: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Materialize every catalog asset (and check) for one partition; returns counts and check outcomes.
 
-    `staging_workers`: parsing processes of `staged_hotels` (0: automatic, by dump size).
+    `ops`: run config of the steps by name, e.g. `{"staged_hotels": {"workers": 1}}`.
     """
     from dagster import DagsterInstance, materialize
 
@@ -34,7 +38,7 @@ def run_ingest(
         instance=instance,
         run_config={
             "loggers": {"console": {"config": {"log_level": "CRITICAL"}}},
-            "ops": {"staged_hotels": {"config": {"workers": staging_workers}}},
+            "ops": {name: {"config": config} for name, config in (ops or {}).items()},
         },
         raise_on_error=False,
     )
