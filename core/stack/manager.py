@@ -46,6 +46,9 @@ class ServiceStatus:
     detail: str = ""
 
 
+PORT_RELEASE_S = 3.0  # `up` right after `down`: a stopped Temporal's children may hold a port a moment
+
+
 def _paths(settings: Settings, name: str) -> tuple[Path, Path]:
     return settings.data_path / "run" / f"{name}.pid", settings.data_path / "logs" / f"{name}.log"
 
@@ -57,6 +60,16 @@ def _port_free(port: int) -> bool:
             sock.bind((LOOPBACK, port))
         except OSError:
             return False
+    return True
+
+
+def _port_freed(port: int, within_s: float) -> bool:
+    """Whether the port is free, or frees within `within_s` (a process just stopped may hold it briefly)."""
+    deadline = time.monotonic() + within_s
+    while not _port_free(port):
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.2)
     return True
 
 
@@ -93,7 +106,7 @@ def _start(spec: ServiceSpec, settings: Settings) -> ServiceStatus:
     if pid_file.exists():
         pid_file.unlink()  # stale: the process is gone or the pid belongs to someone else
     for field, port in spec.ports.items():
-        if not _port_free(port):
+        if not _port_freed(port, PORT_RELEASE_S):
             raise StackError(
                 f"port {port} ({spec.name}) is in use by another program; stop it or set IBE_{field.upper()}"
             )
