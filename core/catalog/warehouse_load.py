@@ -240,18 +240,18 @@ class CatalogWarehouse:
 
     def _take_off_sale_missing(self, spec: LoadSpec) -> None:
         """A full dump lists every hotel on sale: older hotels it does not list get a deleted row."""
-        with self.warehouse.session() as client:
-            hids = f"(SELECT hid FROM {_file(spec.accepted)})" if self.warehouse.embedded else None
-            if hids is None:
-                listed = pl.read_parquet(spec.accepted, columns=["hid"])["hid"].to_list()
-                hids = "(" + ",".join(map(str, listed or [0])) + ")"
-            client.command(
-                f"INSERT INTO {self.db}.dim_hotels (hid, is_deleted, line_no, dump_kind, dump_date, load_id, version) "
-                f"SELECT hid, true, 0, {{kind:String}}, {{dump_date:Date}}, {{load_id:String}}, {{version:UInt64}} "
-                f"FROM {self.db}.dim_hotels FINAL "
-                f"WHERE NOT is_deleted AND version < {{version:UInt64}} AND hid NOT IN {hids}{BULK_SETTINGS}",
-                parameters=spec.params(),
-            )
+        if self.warehouse.embedded:
+            hids = f"(SELECT hid FROM {_file(spec.accepted)})"
+        else:
+            listed = pl.read_parquet(spec.accepted, columns=["hid"])["hid"].to_list()
+            hids = "(" + ",".join(map(str, listed or [0])) + ")"
+        self._exec(
+            f"INSERT INTO {self.db}.dim_hotels (hid, is_deleted, line_no, dump_kind, dump_date, load_id, version) "
+            f"SELECT hid, true, 0, {{kind:String}}, {{dump_date:Date}}, {{load_id:String}}, {{version:UInt64}} "
+            f"FROM {self.db}.dim_hotels FINAL "
+            f"WHERE NOT is_deleted AND version < {{version:UInt64}} AND hid NOT IN {hids}{BULK_SETTINGS}",
+            spec.params(),
+        )
 
     def _load_regions(self, spec: LoadSpec) -> None:
         p = spec.params()
