@@ -10,6 +10,7 @@ settings (`IBE_*`), with optional overrides, when it is used, never at import:
 | `ratehawk`     | RateHawkDumps (API or simulator)       | LocalDumpFolder (a dump folder on disk)    |
 | `catalog_files`| CatalogFiles (landing/staging folders) | a tmp root                                 |
 | `progress`     | Progress (silent) / Progress(echo=True) for `ibe catalog ingest`          |
+| `clock`        | Clock (the wall clock)                 | Clock(frozen_at=...) in tests and replays  |
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import asyncio
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from dagster import ConfigurableResource, RetryRequested, get_dagster_logger
@@ -161,7 +162,35 @@ class Progress(ConfigurableResource):
             print(f"[{time.strftime('%H:%M:%S')}] {phase:<10} {message}", flush=True)
 
 
-RESOURCE_KEYS = ("store", "warehouse", "ratehawk", "catalog_files", "progress")
+class Clock(ConfigurableResource):
+    """What "now" is for every asset and check that compares with the calendar (freshness, audit times).
+
+    The wall clock (UTC) unless `frozen_at` is set: tests, back-fills and replays set it so that an
+    outcome never depends on the day it runs.
+    """
+
+    frozen_at: str | None = Field(
+        default=None, description="Freeze time at this ISO-8601 instant (UTC when it has no offset)."
+    )
+
+    def now(self) -> datetime:
+        """The current instant, timezone-aware UTC."""
+        if self.frozen_at is None:
+            return datetime.now(UTC)
+        at = datetime.fromisoformat(self.frozen_at)
+        return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(UTC)
+
+    def today(self) -> date:
+        """The current UTC date."""
+        return self.now().date()
+
+    @classmethod
+    def at(cls, now: datetime | None) -> Clock:
+        """The wall clock for `None`, else a clock frozen at `now`."""
+        return cls(frozen_at=None if now is None else now.isoformat())
+
+
+RESOURCE_KEYS = ("store", "warehouse", "ratehawk", "catalog_files", "progress", "clock")
 
 
 def default_resources() -> dict[str, ConfigurableResource]:
@@ -172,13 +201,17 @@ def default_resources() -> dict[str, ConfigurableResource]:
         "ratehawk": RateHawkDumps(),
         "catalog_files": CatalogFiles(),
         "progress": Progress(),
+        "clock": Clock(),
     }
 
 
 def folder_resources(
-    dump_dir: Path, data_dir: Path | None = None, echo: bool = False
+    dump_dir: Path, data_dir: Path | None = None, echo: bool = False, now: datetime | None = None
 ) -> dict[str, ConfigurableResource]:
-    """Resources for ingesting a dump folder already on disk (`ibe catalog ingest DIR`, tests)."""
+    """Resources for ingesting a dump folder already on disk (`ibe catalog ingest DIR`, tests).
+
+    `now` freezes the clock of the checks (default: the wall clock).
+    """
     data = str(data_dir) if data_dir is not None else None
     return {
         "store": TransactionalStore(data_dir=data),
@@ -186,4 +219,5 @@ def folder_resources(
         "ratehawk": LocalDumpFolder(path=str(dump_dir)),
         "catalog_files": CatalogFiles(data_dir=data),
         "progress": Progress(echo=echo),
+        "clock": Clock.at(now),
     }

@@ -8,6 +8,7 @@ key prefixes.
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +23,7 @@ PORT_FIELDS = (
     "redis_port", "dagster_port", "api_port", "simulator_port", "payments_port",
 )  # fmt: skip
 ENGINE_FIELDS = ("kafka_bootstrap", "temporal_address", "redis_url", "clickhouse_url")
+FDB_VARIABLES = ("FDB_CLUSTER_FILE", "IBE_FDB_CLUSTER_FILE")  # both name the cluster (see core.config)
 
 
 def isolated_env(data_dir: Path) -> dict[str, str]:
@@ -55,7 +57,8 @@ def settings(
     """
     for name in ENGINE_FIELDS:
         monkeypatch.delenv(f"IBE_{name.upper()}", raising=False)
-    monkeypatch.delenv("FDB_CLUSTER_FILE", raising=False)
+    for name in FDB_VARIABLES:  # every test runs on SQLite unless it asks for `kv` (each backend)
+        monkeypatch.delenv(name, raising=False)
     for key, value in isolated_env(tmp_path / "data").items():
         monkeypatch.setenv(key, value)
     if "embedded_stack" in request.fixturenames:
@@ -68,15 +71,48 @@ def settings(
     get_settings.cache_clear()
 
 
+@pytest.fixture(scope="session")
+def fdb_cluster_file() -> Path | None:
+    """The FoundationDB cluster file configured when the session started, before any test clears it."""
+    value = next((os.environ[name] for name in FDB_VARIABLES if os.environ.get(name)), None)
+    return Path(value) if value else None
+
+
+@pytest.fixture(
+    params=["sqlite", pytest.param("foundationdb", marks=pytest.mark.fdb)],
+)
+def backend_settings(
+    request: pytest.FixtureRequest, fdb_cluster_file: Path | None, settings: Settings
+) -> Settings:
+    """Settings for each store backend: the SQLite file, and FoundationDB when a cluster is configured."""
+    if request.param == "sqlite":
+        return settings
+    if fdb_cluster_file is None:
+        pytest.skip(
+            "FoundationDB: FDB_CLUSTER_FILE is not set (point it at a cluster file to run these cases)"
+        )
+    # A fresh directory per test keeps runs on a shared cluster apart.
+    return settings.model_copy(
+        update={"fdb_cluster_file": fdb_cluster_file, "deployment": f"test-{uuid.uuid4().hex[:8]}"}
+    )
+
+
 @pytest.fixture
-def store(settings: Settings) -> Iterator[object]:
+def kv(backend_settings: Settings) -> Iterator[object]:
+    """The store on each backend present (`store` is the SQLite one only)."""
     from core.kv import open_store
 
-    handle = open_store(settings)
-    try:
+    with open_store(backend_settings) as handle:
         yield handle
-    finally:
-        handle.close()
+
+
+@pytest.fixture
+def store(settings: Settings) -> Iterator[object]:
+    """The store on the embedded backend (SQLite) in the test's data folder."""
+    from core.kv import open_store
+
+    with open_store(settings) as handle:
+        yield handle
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 import random
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -167,7 +167,7 @@ def _sample_matches(store, accepted: Path) -> tuple[bool, int]:
     return True, len(picked)
 
 
-@asset_check(asset=hotels_serving, required_resource_keys={"store"},
+@asset_check(asset=hotels_serving, required_resource_keys={"store", "clock"},
              description=f"the newest full dump on sale is at most {MAX_FULL_AGE_DAYS} days old")  # fmt: skip
 def catalog_freshness(context: AssetCheckExecutionContext) -> AssetCheckResult:
     """The weekly full dump must not grow old: fails when the newest published one is over 8 days old."""
@@ -175,9 +175,10 @@ def catalog_freshness(context: AssetCheckExecutionContext) -> AssetCheckResult:
         pointer = last_full_load(store)
     if pointer is None or pointer.dump_date is None:
         return AssetCheckResult(passed=False, metadata={"last_full_load": "none"})
-    age = (datetime.now(UTC).date() - date.fromisoformat(pointer.dump_date)).days
+    today = context.resources.clock.today()
+    age = (today - date.fromisoformat(pointer.dump_date)).days
     return AssetCheckResult(
         passed=age <= MAX_FULL_AGE_DAYS,
         metadata={"last_full_load": pointer.load_id, "dump_date": pointer.dump_date, "age_days": age,
-                  "max_age_days": MAX_FULL_AGE_DAYS},
+                  "max_age_days": MAX_FULL_AGE_DAYS, "checked_on": today.isoformat()},
     )  # fmt: skip

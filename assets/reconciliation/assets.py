@@ -7,7 +7,7 @@ writes one row per day to `revenue_reconciliation` and attaches a 30-day chart o
 Its check `store_matches_marts` fails when anything differs, listing the bookings in its metadata.
 """
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import dagster as dg
@@ -102,7 +102,7 @@ def _chart(warehouse: Warehouse, day: date) -> str:
             "once with its amount, and nothing else is; fails listing the bookings that differ.",
         )
     ],
-    required_resource_keys={"warehouse", "store"},
+    required_resource_keys={"warehouse", "store", "clock"},
 )
 def revenue_reconciliation(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     """The day's confirmed and cancelled bookings in the transactional store, compared booking by booking
@@ -137,7 +137,7 @@ def revenue_reconciliation(context: dg.AssetExecutionContext) -> dg.MaterializeR
                     mart_confirmed,
                     mart_cancelled,
                     len(differences),
-                    datetime.now(UTC),
+                    context.resources.clock.now(),
                 ]
             ],
             column_names=[

@@ -16,6 +16,7 @@ from core.kv.port import KeyValue, Store, Transaction, encode_counter
 R = TypeVar("R")
 
 API_VERSION = 730
+CONNECT_TIMEOUT_S = 5.0
 
 
 class FdbTransaction(Transaction):
@@ -49,7 +50,9 @@ class FdbTransaction(Transaction):
 
 
 class FdbStore(Store):
-    def __init__(self, cluster_file: Path, prefix: bytes) -> None:
+    def __init__(
+        self, cluster_file: Path, prefix: bytes, connect_timeout_s: float = CONNECT_TIMEOUT_S
+    ) -> None:
         if not cluster_file.is_file():
             raise StoreUnavailable(f"FDB_CLUSTER_FILE {cluster_file} does not exist")
         try:
@@ -61,6 +64,18 @@ class FdbStore(Store):
             raise StoreUnavailable(f"cannot open FoundationDB ({cluster_file}): {exc}") from None
         self._fdb = fdb
         self.prefix = prefix
+        self._check_reachable(cluster_file, connect_timeout_s)
+
+    def _check_reachable(self, cluster_file: Path, timeout_s: float) -> None:
+        """Fail at once with the cluster file's name when no cluster answers (the client would wait forever)."""
+        tr = self._db.create_transaction()
+        tr.options.set_timeout(int(timeout_s * 1000))
+        try:
+            tr.get_read_version().wait()
+        except self._fdb.FDBError as exc:
+            raise StoreUnavailable(
+                f"no FoundationDB cluster answered within {timeout_s:g} s at {cluster_file}: {exc}"
+            ) from None
 
     def run(self, fn: Callable[[Transaction], R]) -> R:
         tr = self._db.create_transaction()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.booking_api.conftest import Api
 
@@ -153,14 +154,28 @@ async def test_rate_limit_headers_and_429(api: Api, settings):
     assert problem(resp, 429)["type"].endswith("rate-limited")
 
 
+def metric_sample(exposition: str, name: str, labels: dict[str, str]) -> float:
+    """One sample of a Prometheus text exposition (0 when the series does not exist yet)."""
+    for family in text_string_to_metric_families(exposition):
+        for sample in family.samples:
+            if sample.name == name and sample.labels == labels:
+                return sample.value
+    return 0.0
+
+
 async def test_health_ready_metrics_and_openapi(api: Api):
     assert (await api.client.get("/healthz")).json() == {"status": "ok"}
     ready = await api.client.get("/readyz")
     assert ready.status_code == 200, ready.text
     assert set(ready.json()["checks"]) == {"store", "redis", "temporal"}
-    await api.client.get("/v1/hotels/1", headers=api.auth("search"))
-    metrics = (await api.client.get("/metrics")).text
-    assert 'ibe_api_requests_total{method="GET",route="/v1/hotels/{hid}",status="404"}' in metrics
+    labels = {"method": "GET", "route": "/v1/hotels/{hid}", "status": "404"}
+
+    async def not_found_count() -> float:  # a process-wide counter: the test reads how far it moves
+        return metric_sample((await api.client.get("/metrics")).text, "ibe_api_requests_total", labels)
+
+    before = await not_found_count()
+    assert (await api.client.get("/v1/hotels/1", headers=api.auth("search"))).status_code == 404
+    assert await not_found_count() == before + 1
     spec = (await api.client.get("/openapi.json")).json()
     assert "/v1/bookings/{booking_id}/cancel" in spec["paths"]
 

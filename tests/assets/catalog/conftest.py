@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,10 @@ from core.ratehawk.synthetic import FULL_DUMP, INCREMENTAL_DUMP, iter_dump_lines
 
 HOTELS = 3000
 BAD_FRACTION = 0.03
-DUMP_DATE = date(2026, 11, 23)
+# The tests' own "now", fixed so that no outcome depends on the day the suite runs; every dump date is
+# relative to it. (Any instant after the partitions' start works: `now` is what the run believes.)
+TODAY = datetime(2026, 11, 26, 6, 0, tzinfo=UTC)
+DUMP_DATE = TODAY.date() - timedelta(days=3)
 
 
 @dataclass
@@ -48,11 +51,14 @@ def suite_loaded() -> None:
     hotel_suite()
 
 
-def materialize_catalog(dump_dir: Path, kind: str, when: date = DUMP_DATE) -> dict[str, Any]:
-    """Run every catalog asset and check for one partition, in-process, as `ibe catalog ingest` does."""
+def materialize_catalog(
+    dump_dir: Path, kind: str, when: date = DUMP_DATE, now: datetime = TODAY
+) -> dict[str, Any]:
+    """Run every catalog asset and check for one partition, in-process, as `ibe catalog ingest` does,
+    with the run's clock frozen at `now`."""
     from cli.catalog_ingest import run_ingest
 
-    return run_ingest(dump_dir, kind, when, echo=False)
+    return run_ingest(dump_dir, kind, when, echo=False, now=now)
 
 
 def checks_of(outcome: dict[str, Any]) -> dict[str, bool]:

@@ -16,7 +16,7 @@ from core.config import Settings
 from core.kv import open_store
 from core.ratehawk.synthetic import DEFECT_KINDS, FULL_DUMP, hotel_record
 from core.warehouse import Warehouse
-from tests.assets.catalog.conftest import DUMP_DATE, Dumps, checks_of, materialize_catalog
+from tests.assets.catalog.conftest import DUMP_DATE, TODAY, Dumps, checks_of, materialize_catalog
 
 REASON_OF_KIND = {
     "truncated_json": "invalid_json",
@@ -163,6 +163,23 @@ def test_full_dump_quarantines_every_bad_line_and_serves_every_good_hotel(
     )
     assert {r[0] for r in rows} == must_write  # unchanged hotels keep their warehouse rows too
     assert_serving_matches(catalog_env, refreshed, set(after) - set(refreshed))
+
+
+def test_the_graph_passes_two_years_ahead_and_its_freshness_check_reads_the_run_clock(
+    catalog_env, dumps: Dumps
+) -> None:
+    later = TODAY.replace(year=TODAY.year + 2)  # a day no calendar-pinned fixture could survive
+    full = materialize_catalog(dumps.folder, "full", later.date() - timedelta(days=1), now=later)
+    assert full["success"], full["failure"]
+    assert {name for name, passed in checks_of(full).items() if not passed} == {"quarantine_share_warn"}
+
+    # Nine days on, with only an incremental dump since, the newest full dump is ten days old.
+    stale_at = later + timedelta(days=9)
+    inc = materialize_catalog(dumps.folder, "incremental", stale_at.date(), now=stale_at)
+    assert inc["success"], inc["failure"]
+    checks = checks_of(inc)
+    assert checks["catalog_freshness"] is False
+    assert checks["store_reconciles"] and checks["warehouse_reconciles"]
 
 
 def test_serving_load_killed_half_way_resumes_and_was_never_visible(

@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 
 from core.ratehawk.synthetic import write_dumps
+from tests.assets.catalog.conftest import TODAY
 
 ROOT = Path(__file__).resolve().parents[3]
 WARM, SMALL, LARGE = 300, 50_000, 200_000
@@ -35,7 +36,7 @@ CEILING_MB = 2048  # the issue's goal (in one process here; 3M hotels with two s
 # VmHWM (the peak so far, in MB) after each. VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec.
 SCRIPT = """
 import json, os, sys
-from datetime import date
+from datetime import datetime, timedelta
 from pathlib import Path
 os.environ["IBE_DATA_DIR"] = sys.argv[3]
 from cli.catalog_ingest import run_ingest
@@ -44,9 +45,11 @@ from core.catalog import warehouse_load
 chunk = int(sys.argv[4])
 warehouse_load.SLICE_LINES = chunk
 ops = {"staged_hotels": {"workers": 1}, "validated_hotels": {"frame_rows": chunk}}
+now = datetime.fromisoformat(sys.argv[5])
 peaks = []
-for day, folder in ((date(2026, 11, 2), sys.argv[1]), (date(2026, 11, 9), sys.argv[2])):
-    outcome = run_ingest(Path(folder), "full", day, echo=False, ops=ops)
+for days_ago, folder in ((8, sys.argv[1]), (1, sys.argv[2])):
+    day = now.date() - timedelta(days=days_ago)
+    outcome = run_ingest(Path(folder), "full", day, echo=False, ops=ops, now=now)
     assert outcome["success"], outcome["failure"]
     hwm = next(line for line in open("/proc/self/status") if line.startswith("VmHWM:"))
     peaks.append(int(hwm.split()[1]) / 1024)
@@ -57,7 +60,7 @@ print(json.dumps(peaks))
 def _peak_after_warm_up(warm: Path, measured: Path, data: Path) -> float:
     """Peak RSS (MB) of a fresh process that ingests `warm`, then `measured`."""
     out = subprocess.run(
-        [sys.executable, "-c", SCRIPT, str(warm), str(measured), str(data), str(CHUNK)],
+        [sys.executable, "-c", SCRIPT, str(warm), str(measured), str(data), str(CHUNK), TODAY.isoformat()],
         cwd=ROOT, capture_output=True, text=True, timeout=170, env={**os.environ, "MALLOC_ARENA_MAX": "2"},
     )  # fmt: skip
     assert out.returncode == 0, out.stderr[-3000:]

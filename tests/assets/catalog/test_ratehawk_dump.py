@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import timedelta
 
 from dagster import DagsterInstance, materialize
 
@@ -13,6 +13,7 @@ from assets.catalog.ingest import file_digest, ratehawk_dump
 from core.catalog.files import LoadFolders
 from core.ratehawk.simulator import SimulatorConfig, create_app
 from pipelines.resources import CatalogFiles, Progress, RateHawkDumps
+from tests.assets.catalog.conftest import TODAY
 from tests.servers import serve_in_thread
 
 
@@ -24,7 +25,7 @@ def serve(app) -> Iterator[str]:
 
 def test_dump_is_fetched_after_dump_not_ready(settings) -> None:
     app = create_app(SimulatorConfig(hotels=200, seed=2, rate_limits=False))  # builds its dumps on demand
-    when = date(2026, 11, 23)
+    when = TODAY.date() - timedelta(days=1)
     with serve(app) as base_url:
         result = materialize(
             [ratehawk_dump],
@@ -48,4 +49,4 @@ def test_dump_is_fetched_after_dump_not_ready(settings) -> None:
     landed = summary["hotels"]
     assert landed.startswith(str(settings.data_path))
     assert [file_digest(landed), file_digest(summary["regions"])] == source_digests
-    assert summary["load_id"].startswith("full-2026-11-23-")
+    assert summary["load_id"].startswith(f"full-{when.isoformat()}-")

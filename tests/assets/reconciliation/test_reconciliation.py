@@ -11,7 +11,7 @@ import pytest
 from assets.reconciliation.assets import CHECK, RECONCILIATION_ASSETS
 from assets.revenue.assets import revenue_bookings_daily, revenue_daily_by_country
 from core.warehouse import Warehouse
-from pipelines.resources import AnalyticsWarehouse, TransactionalStore
+from pipelines.resources import AnalyticsWarehouse, Clock, TransactionalStore
 from tests.assets.revenue.seed import (
     make_booking,
     outbox_events,
@@ -26,7 +26,7 @@ def reconcile(day: str) -> dg.AssetCheckEvaluation:
     result = dg.materialize(
         [revenue_bookings_daily, revenue_daily_by_country, *RECONCILIATION_ASSETS],  # what it reads
         partition_key=day,
-        resources={"warehouse": AnalyticsWarehouse(), "store": TransactionalStore()},
+        resources={"warehouse": AnalyticsWarehouse(), "store": TransactionalStore(), "clock": Clock()},
         instance=dg.DagsterInstance.ephemeral(),
     )
     assert result.success

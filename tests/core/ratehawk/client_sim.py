@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -22,13 +23,32 @@ BASE_URL = "http://ratehawk-sim.test"
 
 
 class WallClock:
-    """The simulator's clock: real time plus an offset the test can move forward."""
+    """The simulator's clock: real time plus an offset the test can move forward.
+
+    `pause()` stops it: from then on only `advance()` moves it, and the client's sleeps advance it
+    (see `simulated`), so a test of a time window does not race the machine's speed.
+    """
 
     def __init__(self) -> None:
         self.offset = 0.0
+        self.paused_at: float | None = None
 
     def __call__(self) -> float:
-        return time.time() + self.offset
+        return (time.time() if self.paused_at is None else self.paused_at) + self.offset
+
+    def pause(self) -> None:
+        self.paused_at = time.time()
+
+    def advance(self, seconds: float) -> None:
+        self.offset += seconds
+
+    async def sleep(self, seconds: float) -> None:
+        """The client's sleep: moves a paused clock by `seconds` at once, else really waits."""
+        if self.paused_at is None:
+            await asyncio.sleep(seconds)
+        else:
+            self.advance(seconds)
+            await asyncio.sleep(0)
 
 
 @dataclass
@@ -65,6 +85,7 @@ async def simulated(
             api_key,
             transport=httpx.ASGITransport(app),
             timeout_s=timeout_s,
+            sleep=clock.sleep,
             retry=RetryPolicy(
                 max_attempts=max_attempts, base_delay_s=0.01, max_delay_s=0.05, lock_delay_s=0.1
             ),

@@ -3,7 +3,6 @@ certification cases of the contract. The published rate limits are on; no test m
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from decimal import Decimal
 
@@ -180,8 +179,9 @@ async def test_double_booking_form_then_a_new_id_succeeds(sim):
     client = sim.client
     page = await client.hotel_page(stay(), TEST_HOTEL_HID)
     prebooked = await client.prebook(page.hotels[0].rates[0].book_hash)
+    sim.clock.pause()  # from here the simulator's time moves only when the test or the client waits
     await client.booking_form("ibe-dup-0001", prebooked.rate.book_hash, user_ip="10.1.2.3")
-    await asyncio.sleep(0.06)  # past the simulator's lock window
+    sim.clock.advance(0.06)  # past the simulator's lock window
     with pytest.raises(errors.BookingFormRetryError) as caught:
         await client.booking_form("ibe-dup-0001", prebooked.rate.book_hash, user_ip="10.1.2.3")
     assert caught.value.slug == "double_booking_form" and caught.value.retryable

@@ -4,6 +4,7 @@ only the cheapest rates of each hotel (the same ones a result page would pick) b
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -22,17 +23,33 @@ ENDPOINT = "search/serp/hotels/"
 
 
 class CountingServer:
-    """A stand-in supplier that records each caller's TCP connection."""
+    """A stand-in supplier that records each caller's TCP connection.
+
+    It answers no request of a wave until `wave` requests are in flight at once (or 5 s have passed),
+    so a client that serves its concurrent callers over fewer connections is seen, however slow
+    the machine.
+    """
 
     def __init__(self) -> None:
         self.connections: set[tuple[str, int]] = set()
         self.port = 0
+        self.wave = 1
+        self.in_flight = 0
+        self._all_in: asyncio.Event | None = None
 
     async def app(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         self.connections.add(tuple(scope["client"]))
         while (await receive()).get("more_body"):
             pass
-        await asyncio.sleep(0.05)  # every caller is in flight at once
+        all_in = self._all_in = self._all_in or asyncio.Event()
+        self.in_flight += 1
+        if self.in_flight >= self.wave:
+            all_in.set()
+        with contextlib.suppress(TimeoutError):  # fewer callers than a wave: the test's count shows it
+            await asyncio.wait_for(all_in.wait(), timeout=5)
+        self.in_flight -= 1
+        if self.in_flight == 0:
+            self._all_in = None  # the next wave waits for its own callers
         body = orjson.dumps({"status": "ok", "data": {"hotels": []}})
         await send({"type": "http.response.start", "status": 200,
                     "headers": [(b"content-type", b"application/json")]})  # fmt: skip
@@ -54,18 +71,21 @@ def unpaced_client(server: CountingServer, **pool: int) -> RateHawkClient:
 
 
 async def test_32_concurrent_callers_reuse_their_connections(counting_server: CountingServer):
+    counting_server.wave = 32
     async with unpaced_client(counting_server) as client:
         for _ in range(3):  # three waves of 32 concurrent searches
             await asyncio.gather(*(client.search_hotels(stay(), [TEST_HOTEL_HID]) for _ in range(32)))
     # One connection per concurrent caller, kept alive between waves (a pool that keeps fewer
-    # connections than callers closes some after each wave and opens them again in the next).
-    assert len(counting_server.connections) <= 32
+    # connections than callers closes some after each wave and opens them again in the next; one
+    # that shares connections makes the first wave wait out the server and opens fewer).
+    assert len(counting_server.connections) == 32
 
 
 async def test_the_pool_size_is_configurable(counting_server: CountingServer):
+    counting_server.wave = 4
     async with unpaced_client(counting_server, max_connections=4) as client:
         await asyncio.gather(*(client.search_hotels(stay(), [TEST_HOTEL_HID]) for _ in range(16)))
-    assert len(counting_server.connections) <= 4
+    assert len(counting_server.connections) == 4  # 16 callers share the 4 allowed
 
 
 def _price(rate: Any, currency: str) -> Decimal:
