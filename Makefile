@@ -5,6 +5,10 @@ UV := $(PYTHON) -m uv
 VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
+# Tests run on every core (pytest-xdist; each worker has its own engines, ports and data folders) and
+# in a random order (pytest-randomly; the seed is printed, `--randomly-seed=N` replays an order and
+# `-p no:randomly` keeps the file order). `PYTEST_WORKERS=0` runs them all in this process.
+PYTEST_WORKERS ?= auto
 # Registries may sit behind a TLS-inspecting proxy whose CA is only in the system store.
 export UV_SYSTEM_CERTS ?= 1
 ifneq ($(wildcard /etc/ssl/certs/ca-certificates.crt),)
@@ -33,7 +37,7 @@ demo: install
 	$(BIN)/ibe demo
 
 test: install
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python -m bench

@@ -19,16 +19,19 @@ from typing import Any
 
 import httpx
 
+_PORTS = random.SystemRandom()  # never reseeded: pytest-randomly seeds `random` alike in every worker
+
 
 def free_port() -> int:
     """A free port below the kernel's ephemeral range.
 
     Port 0 would hand out an ephemeral port, which any outgoing connection on the machine may take
     before the service binds it (a restarted server then finds its port gone); picking at random
-    from 20000-32000 avoids that, and the bind check skips ports in use.
+    from 20000-32000 avoids that, and the bind check skips ports in use. The pick comes from the
+    OS's entropy, so parallel test workers never walk the same sequence of ports.
     """
     while True:
-        port = random.randint(20_000, 32_000)
+        port = _PORTS.randint(20_000, 32_000)
         with socket.socket() as sock:
             try:
                 sock.bind(("127.0.0.1", port))
