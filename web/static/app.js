@@ -10,7 +10,7 @@
     $all("time.local", root).forEach(function (el) {
       var when = new Date(el.getAttribute("datetime"));
       if (isNaN(when)) return;
-      el.textContent = when.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short", timeZoneName: "short" });
+      el.textContent = when.toLocaleString(undefined, { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short" });
       el.title = el.getAttribute("datetime");
     });
   }
@@ -84,7 +84,7 @@
       box.innerHTML = "<p>Loading prices…</p>";
       fetch(form.getAttribute("action") + "?" + query + "&partial=1", { headers: { Accept: "text/html" } })
         .then(function (r) { return r.text(); })
-        .then(function (text) { box.innerHTML = text; localTimes(box); })
+        .then(function (text) { box.innerHTML = text; try { localTimes(box); } catch (e) { /* UTC text stays */ } })
         .catch(function () { box.innerHTML = "<p class=\"notice error\" role=\"alert\">We could not load prices. Please try again.</p>"; })
         .then(function () { box.removeAttribute("aria-busy"); });
     }
