@@ -60,7 +60,9 @@ class WebEnv:
 
 def web_key(settings: Any) -> str:
     with open_store(settings) as store:
-        token, _ = create_api_key(store, "ibe-web", ["search", "book"], "web", rate_per_minute=60_000, burst=2_000)
+        token, _ = create_api_key(
+            store, "ibe-web", ["search", "book"], "web", rate_per_minute=60_000, burst=2_000
+        )
     return token
 
 

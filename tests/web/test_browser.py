@@ -56,7 +56,9 @@ async def test_search_book_confirm_cancel_in_chromium(web_env: WebEnv):
     from playwright.async_api import async_playwright, expect
 
     if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium (apt-get install chromium)")
+        pytest.fail(
+            f"{CHROMIUM} is missing: `make test` installs Debian's chromium (apt-get install chromium)"
+        )
     assert AXE.exists(), "axe-core missing: run `make install` (npm ci in tests/web/axe)"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     region = busiest_region(web_env.sim.catalog)

@@ -214,7 +214,8 @@ async def test_timeout_page_when_the_booking_api_hangs(settings, embedded_stack,
 
 
 @pytest.mark.parametrize(
-    ("name", "slug"), [("Hôtel de la Gare", "hotel-de-la-gare"), ("  ", "hotel"), ("A & B's Inn", "a-b-s-inn")]
+    ("name", "slug"),
+    [("Hôtel de la Gare", "hotel-de-la-gare"), ("  ", "hotel"), ("A & B's Inn", "a-b-s-inn")],
 )
 def test_slugs_are_ascii_and_stable(name, slug):
     assert sitemap.slugify(name) == slug
