@@ -23,6 +23,7 @@ from starlette.staticfiles import StaticFiles
 from core.config import Settings
 from web import booking, errors, pages
 from web.api import BookingApi
+from web.fastpath import CachedHotelPages
 from web.pagecache import CatalogWatcher, PageCache, Popularity
 from web.render import environment
 
@@ -107,6 +108,7 @@ def create_app(settings: Settings, config: WebConfig) -> FastAPI:
     app = FastAPI(title="ETG IBE guest front end", lifespan=lifespan, docs_url=None, redoc_url=None,
                   openapi_url=None)  # fmt: skip
     errors.install(app)
+    app.add_middleware(CachedHotelPages)
     app.include_router(pages.router)
     app.include_router(booking.router)
     app.mount("/static", CachedStatic(StaticFiles(directory=STATIC)), name="static")

@@ -34,6 +34,16 @@ class Page:
     etag: str
     seq: int | None
     rendered_at: float
+    canonical: str | None = None  # the page's own path (`/hotels/{hid}-{slug}`), from its markup
+
+
+def page_canonical(body: bytes) -> str | None:
+    """The canonical path a page was rendered with (so a renamed hotel's old slug redirects)."""
+    start = body.find(b'data-canonical="')
+    if start < 0:
+        return None
+    start += len(b'data-canonical="')
+    return body[start : body.find(b'"', start)].decode()
 
 
 class PageCache:
@@ -58,7 +68,7 @@ class PageCache:
 
     def put(self, key: PageKey, body: bytes, seq: int | None) -> Page:
         digest = hashlib.blake2b(body, digest_size=8).hexdigest()
-        page = Page(body, f'"{seq or 0}-{digest}"', seq, time.time())
+        page = Page(body, f'"{seq or 0}-{digest}"', seq, time.time(), page_canonical(body))
         if seq == self.seq:  # a page rendered from a load that has since been replaced is not kept
             self._pages[key] = page
             self._pages.move_to_end(key)

@@ -225,22 +225,13 @@ async def hotel_page(request: Request, hid_slug: str) -> Response:
     page = await cached_hotel_page(web, hid, lang, cur)
     web.watcher.popularity.viewed(hid)
     headers = {"Cache-Control": HOTEL_CACHE, "ETag": page.etag, "Vary": "Accept-Encoding"}
-    canonical = page_canonical(page.body)
+    canonical = page.canonical
     if canonical and slug != canonical.rsplit("/", 1)[-1].partition("-")[2]:
         query = f"?{request.url.query}" if request.url.query else ""
         return RedirectResponse(canonical + query, 301, headers={"Cache-Control": HOTEL_CACHE})
     if request.headers.get("if-none-match") == page.etag:
         return Response(status_code=304, headers=headers)
     return Response(page.body, media_type="text/html; charset=utf-8", headers=headers)
-
-
-def page_canonical(body: bytes) -> str | None:
-    """The canonical path the page was rendered with (so a renamed hotel's old slug redirects)."""
-    start = body.find(b'data-canonical="')
-    if start < 0:
-        return None
-    start += len(b'data-canonical="')
-    return body[start : body.find(b'"', start)].decode()
 
 
 def offer_token(web: Any, hid: int, hotel_name: str, rate: dict[str, Any], stay: Stay) -> str:

@@ -67,7 +67,7 @@ def web_key(settings: Any) -> str:
 
 
 @pytest.fixture
-async def web_env(sim_env: SimEnv, unique: str) -> AsyncIterator[WebEnv]:
+async def web_env(sim_env: SimEnv, unique: str) -> AsyncIterator[WebEnv]:  # noqa: F811
     from web.app import WebConfig, create_app
 
     async with serve_here(sim_env.api.app) as api:

@@ -1,0 +1,152 @@
+"""The guest front end: hotel pages from the page cache under load (wrk), and Lighthouse scores.
+
+Processes (free ports, data in a temporary folder): Temporal, Kafka and Redis of the embedded stack,
+the RateHawk simulator, `ibe api` and `ibe web`, over a catalog of 300 hotels in the store.
+
+1. wrk (Debian's) at `--connections` (32) for `--seconds` on one hotel page already in the page
+   cache: requests/s and the p50/p99 latency wrk reports (the target: p99 under 50 ms);
+2. Lighthouse (npm, bench/lighthouse) with Debian's chromium, mobile preset (its default: a
+   mid-range phone on a throttled 4G link, simulated), on the home page, a results page and a
+   hotel page: the performance and accessibility scores (the target: each at least 90).
+
+Run: `python -m bench web` (or `make bench`, which installs wrk, chromium and Lighthouse first).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from datetime import date, timedelta
+from pathlib import Path
+
+import httpx
+
+from bench.booking import _free_port, _load_catalog, _wait_http
+
+ROOT = Path(__file__).resolve().parents[1]
+IBE = str(Path(sys.executable).parent / "ibe")
+LIGHTHOUSE = ROOT / "bench" / "lighthouse" / "node_modules" / "lighthouse" / "cli" / "index.js"
+CHROMIUM = os.environ.get("IBE_CHROMIUM", "/usr/bin/chromium")
+CHROME_FLAGS = ("--headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
+                "--disable-background-networking --disable-component-update --disable-sync")  # fmt: skip
+HOTELS = 300
+
+
+def wrk(url: str, connections: int, seconds: int, what: str = "hotel page from the page cache") -> str:
+    out = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", url],
+        capture_output=True, text=True, timeout=seconds + 30, check=True,
+    ).stdout  # fmt: skip
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    p50 = re.search(r"^\s+50%\s+(\S+)", out, re.M)
+    p99 = re.search(r"^\s+99%\s+(\S+)", out, re.M)
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: (.*)", out)
+    return (
+        f"wrk {connections} connections, {seconds} s, {what}: "
+        f"{float(rps.group(1)) if rps else 0:.0f} req/s, p50 {p50.group(1) if p50 else '?'}, "
+        f"p99 {p99.group(1) if p99 else '?'}"
+        + (f", non-2xx {non2xx.group(1)}" if non2xx else "")
+        + (f", socket errors {errors.group(1)}" if errors else "")
+    )
+
+
+def lighthouse(url: str, name: str, out_dir: Path) -> str:
+    report = out_dir / f"lighthouse-{name}.json"
+    subprocess.run(
+        ["node", str(LIGHTHOUSE), url, "--quiet", "--output=json", f"--output-path={report}",
+         "--only-categories=performance,accessibility,best-practices,seo", f"--chrome-flags={CHROME_FLAGS}"],
+        env={**os.environ, "CHROME_PATH": CHROMIUM}, capture_output=True, text=True, timeout=180, check=True,
+    )  # fmt: skip
+    doc = json.loads(report.read_text())
+    scores = {k: round((v.get("score") or 0) * 100) for k, v in doc["categories"].items()}
+    audits = doc["audits"]
+    lcp = audits.get("largest-contentful-paint", {}).get("displayValue", "?")
+    return (
+        f"lighthouse mobile {name:<8} performance {scores.get('performance')}, accessibility "
+        f"{scores.get('accessibility')}, best practices {scores.get('best-practices')}, seo {scores.get('seo')}"
+        f" (LCP {lcp})"
+    )
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="bench.web")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--no-lighthouse", action="store_true")
+    args = parser.parse_args(argv)
+    if shutil.which("wrk") is None:
+        raise RuntimeError("wrk is not installed: `make bench` installs it (apt-get install wrk)")
+
+    from core.booking.apikeys import create_api_key
+    from core.config import Settings
+    from core.kv import open_store
+    from core.ratehawk.synthetic.hotels import hid_at, hotel_record
+    from core.stack import down, up
+    from web.sitemap import hotel_path
+
+    with tempfile.TemporaryDirectory(prefix="bench-web-") as tmp:
+        ports = {name: _free_port() for name in ("temporal_port", "temporal_ui_port", "temporal_http_port",
+                 "temporal_metrics_port", "kafka_port", "redis_port", "simulator_port", "api_port", "web_port")}  # fmt: skip
+        stack = Settings(data_dir=Path(tmp), **ports)  # type: ignore[arg-type]
+        procs: list[subprocess.Popen[bytes]] = []
+        try:
+            up(stack)
+            env = {**os.environ, "IBE_DATA_DIR": tmp, "IBE_REDIS_URL": stack.redis_target,
+                   "IBE_TEMPORAL_ADDRESS": stack.temporal_target, "IBE_LOG_LEVEL": "WARNING",
+                   **{f"IBE_{k.upper()}": str(v) for k, v in ports.items()}}  # fmt: skip
+            settings = Settings(
+                **{k.removeprefix("IBE_").lower(): v for k, v in env.items() if k.startswith("IBE_")}
+            )  # type: ignore[arg-type]
+            _load_catalog(settings)
+            with open_store(settings) as store:
+                token, _ = create_api_key(store, "ibe-web", ["search", "book"], "bench web",
+                                          rate_per_minute=10_000_000, burst=100_000)  # fmt: skip
+            env["IBE_WEB_API_KEY"] = token
+            log = open(Path(tmp) / "processes.log", "ab")  # noqa: SIM115 - closed with the folder
+            for cmd in (
+                [IBE, "simulator", "--hotels", str(HOTELS), "--seed", "1", "--no-rate-limits"],
+                [IBE, "api", "--task-queue", "bench-web"],
+                [IBE, "web"],
+            ):
+                procs.append(subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=log,
+                                              start_new_session=True))  # fmt: skip
+            web = f"http://127.0.0.1:{ports['web_port']}"
+            _wait_http(f"http://127.0.0.1:{ports['simulator_port']}/admin/stats")
+            _wait_http(f"http://127.0.0.1:{ports['api_port']}/healthz")
+            _wait_http(web + "/healthz")
+            record = hotel_record(1, hid_at(5))
+            hotel = web + hotel_path(record["hid"], record["name"])
+            assert httpx.get(hotel, timeout=30).status_code == 200  # rendered: now in the page cache
+            print(wrk(web + "/healthz", args.connections, 5, "baseline: /healthz of the same process"))
+            print(wrk(hotel, args.connections, args.seconds) + " (target: p99 < 50 ms)", flush=True)
+            print(f"machine load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+            if not args.no_lighthouse:
+                checkin = date.today() + timedelta(days=30)
+                stay = f"checkin={checkin}&checkout={checkin + timedelta(days=2)}&rooms=2"
+                region = record["region"]
+                results = f"{web}/search?dest={region['name']}&region_id={region['id']}&{stay}"
+                httpx.get(results, timeout=60)  # the supplier's answer cached, as after a first guest
+                for name, url in (("home", web + "/"), ("results", results), ("hotel", f"{hotel}?{stay}")):
+                    print(lighthouse(url, name, Path(tmp)), flush=True)
+        finally:
+            for proc in procs:
+                if proc.poll() is None:
+                    os.killpg(proc.pid, signal.SIGTERM)
+            for proc in procs:
+                try:
+                    proc.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, signal.SIGKILL)
+            down(stack)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
