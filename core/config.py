@@ -63,7 +63,8 @@ class Settings(BaseSettings):
     # The guest front end (`ibe web`): a client of the booking API over HTTP, with a key of its own.
     web_api_url: str | None = Field(default=None, description="Booking API root; unset: the local API.")
     web_api_key: SecretStr | None = Field(
-        default=None, description="The front end's API key; unset: `ibe web` makes one (kept in the data folder)."
+        default=None,
+        description="The front end's API key; unset: `ibe web` makes one (kept in the data folder).",
     )
 
     # Observability (core/observability): all off or local by default; nothing calls out unless set.
