@@ -68,11 +68,16 @@ def lighthouse(url: str, name: str, out_dir: Path) -> str:
     doc = json.loads(report.read_text())
     scores = {k: round((v.get("score") or 0) * 100) for k, v in doc["categories"].items()}
     audits = doc["audits"]
-    lcp = audits.get("largest-contentful-paint", {}).get("displayValue", "?")
+    metrics = ", ".join(
+        f"{label} {audits.get(audit, {}).get('displayValue', '?')}"
+        for label, audit in (("FCP", "first-contentful-paint"), ("LCP", "largest-contentful-paint"),
+                             ("TBT", "total-blocking-time"), ("CLS", "cumulative-layout-shift"),
+                             ("SI", "speed-index"))
+    )  # fmt: skip
     return (
         f"lighthouse mobile {name:<8} performance {scores.get('performance')}, accessibility "
         f"{scores.get('accessibility')}, best practices {scores.get('best-practices')}, seo {scores.get('seo')}"
-        f" (LCP {lcp})"
+        f" ({metrics})"
     )
 
 
@@ -81,6 +86,9 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--no-lighthouse", action="store_true")
+    parser.add_argument(
+        "--only", choices=["home", "results", "hotel"], action="append", help="Lighthouse pages"
+    )
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         raise RuntimeError("wrk is not installed: `make bench` installs it (apt-get install wrk)")
@@ -134,8 +142,12 @@ def main(argv: list[str]) -> None:
                 region = record["region"]
                 results = f"{web}/search?dest={region['name']}&region_id={region['id']}&{stay}"
                 httpx.get(results, timeout=60)  # the supplier's answer cached, as after a first guest
+                reports = ROOT / "bench-output" / "web"  # the full Lighthouse reports, kept (git-ignored)
+                reports.mkdir(parents=True, exist_ok=True)
                 for name, url in (("home", web + "/"), ("results", results), ("hotel", f"{hotel}?{stay}")):
-                    print(lighthouse(url, name, Path(tmp)), flush=True)
+                    if args.only and name not in args.only:
+                        continue
+                    print(lighthouse(url, name, reports), flush=True)
         finally:
             for proc in procs:
                 if proc.poll() is None:

@@ -44,7 +44,7 @@ def web(
     host: str = typer.Option("127.0.0.1", help="Interface to bind (0.0.0.0 in a container)."),
     port: int | None = typer.Option(None, help="Port (default: IBE_WEB_PORT, 8300)."),
     public_url: str = typer.Option(
-        "", help="Absolute root of the site for sitemaps (default: as requested)."
+        "", help="Absolute root of the site for canonical links and sitemaps (default: http://HOST:PORT)."
     ),
     popular: int = typer.Option(100, min=0, help="Hotel pages rendered ahead when a catalog load publishes."),
 ) -> None:
@@ -61,7 +61,7 @@ def web(
     config = WebConfig(
         api_url=settings.web_booking_api_url,
         api_key=front_end_key(settings),
-        public_url=public_url.rstrip("/"),
+        public_url=public_url.rstrip("/") or f"http://{host}:{port}",
         popular_pages=popular,
     )
     console.print(f"guest front end on http://{host}:{port}  (booking API {config.api_url})")

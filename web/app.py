@@ -18,6 +18,7 @@ from typing import Any
 import anyio.to_thread
 from fastapi import FastAPI
 from jinja2 import Environment
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.staticfiles import StaticFiles
 
 from core.config import Settings
@@ -108,7 +109,8 @@ def create_app(settings: Settings, config: WebConfig) -> FastAPI:
     app = FastAPI(title="ETG IBE guest front end", lifespan=lifespan, docs_url=None, redoc_url=None,
                   openapi_url=None)  # fmt: skip
     errors.install(app)
-    app.add_middleware(CachedHotelPages)
+    app.add_middleware(GZipMiddleware, minimum_size=1000)
+    app.add_middleware(CachedHotelPages)  # outermost: a cached page skips every other layer
     app.include_router(pages.router)
     app.include_router(booking.router)
     app.mount("/static", CachedStatic(StaticFiles(directory=STATIC)), name="static")
@@ -116,7 +118,8 @@ def create_app(settings: Settings, config: WebConfig) -> FastAPI:
 
 
 class CachedStatic:
-    """Static files (script, styles, placeholder) cached by browsers and CDNs for a day."""
+    """Static files (script, styles, placeholder): their URLs carry a content hash (`asset()` in
+    render.py), so browsers and CDNs keep them for a year."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -125,7 +128,10 @@ class CachedStatic:
         async def with_header(message: Any) -> None:
             if message["type"] == "http.response.start":
                 message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"cache-control", b"public, max-age=86400")]
+                message["headers"] = [
+                    *message["headers"],
+                    (b"cache-control", b"public, max-age=31536000, immutable"),
+                ]
             await send(message)
 
         await self.app(scope, receive, with_header)

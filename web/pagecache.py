@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gzip
 import hashlib
 import logging
 import time
@@ -35,6 +36,7 @@ class Page:
     seq: int | None
     rendered_at: float
     canonical: str | None = None  # the page's own path (`/hotels/{hid}-{slug}`), from its markup
+    gzipped: bytes = b""  # compressed once here, so a cached page costs no compression per request
 
 
 def page_canonical(body: bytes) -> str | None:
@@ -68,7 +70,8 @@ class PageCache:
 
     def put(self, key: PageKey, body: bytes, seq: int | None) -> Page:
         digest = hashlib.blake2b(body, digest_size=8).hexdigest()
-        page = Page(body, f'"{seq or 0}-{digest}"', seq, time.time(), page_canonical(body))
+        page = Page(body, f'"{seq or 0}-{digest}"', seq, time.time(), page_canonical(body),
+                    gzip.compress(body, compresslevel=6, mtime=0))  # fmt: skip
         if seq == self.seq:  # a page rendered from a load that has since been replaced is not kept
             self._pages[key] = page
             self._pages.move_to_end(key)

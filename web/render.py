@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -12,6 +13,16 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from web.i18n import CURRENCIES, LANGUAGES, html_lang, t
 
 TEMPLATES = Path(__file__).parent / "templates"
+STATIC = Path(__file__).parent / "static"
+
+
+def asset_urls() -> dict[str, str]:
+    """`/static/NAME?v=HASH` for every static file: a changed file gets a new URL (cached for a year)."""
+    return {
+        f.name: f"/static/{f.name}?v={hashlib.blake2b(f.read_bytes(), digest_size=5).hexdigest()}"
+        for f in STATIC.iterdir()
+        if f.is_file()
+    }
 
 
 def money(amount: Any, currency: str | None = None) -> str:
@@ -82,7 +93,13 @@ def environment() -> Environment:
         auto_reload=False,
     )
     env.filters.update(money=money, per_night=per_night, utc_text=utc_text, meal=meal_label)
+    assets = asset_urls()
     env.globals.update(
-        t=t, LANGUAGES=LANGUAGES, CURRENCIES=CURRENCIES, html_lang=html_lang, policy_sections=policy_sections
+        asset=lambda name: assets.get(name, f"/static/{name}"),
+        t=t,
+        LANGUAGES=LANGUAGES,
+        CURRENCIES=CURRENCIES,
+        html_lang=html_lang,
+        policy_sections=policy_sections,
     )
     return env

@@ -5,6 +5,7 @@ autocomplete, open a hotel, book it, see the confirmation, cancel it. Every page
 from __future__ import annotations
 
 import os
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -99,7 +100,7 @@ async def test_search_book_confirm_cancel_in_chromium(web_env: WebEnv):
             await expect(page.locator("#pol-h")).to_have_text("Hotel policies")
             await expect(page.locator("#rates .rate-card").first).to_be_visible()
             first_photo = page.locator(".photos img").first
-            await expect(first_photo).to_have_attribute("src", "/static/placeholder.svg")
+            await expect(first_photo).to_have_attribute("src", re.compile(r"^/static/placeholder\.svg"))
             assert await first_photo.get_attribute("alt")
             await visit.check("hotel")
             rate = page.locator("#rates .rate-card").filter(has_text="Free cancellation").first

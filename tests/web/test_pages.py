@@ -65,6 +65,7 @@ async def test_hotel_pages_cached_per_catalog_load_and_sitemaps(web_env: WebEnv,
     misses = web.cache.misses
     again = await c.get(path)
     assert again.content == r.content and web.cache.misses == misses  # from the page cache
+    assert again.headers["content-encoding"] == "gzip"  # compressed once, when it was rendered
     r304 = await c.get(path, headers={"If-None-Match": etag})
     assert r304.status_code == 304 and not r304.content
     # Everything ETG requires guests to see, and photos with alt text and a placeholder.
