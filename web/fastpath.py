@@ -50,10 +50,14 @@ class CachedHotelPages:
             await send({"type": "http.response.start", "status": 304, "headers": headers})
             await send({"type": "http.response.body", "body": b""})
             return None
+        body = page.body
+        if any(k == b"accept-encoding" and b"gzip" in v for k, v in scope["headers"]):
+            body = page.gzipped
+            headers.append((b"content-encoding", b"gzip"))
         headers += [
             (b"content-type", b"text/html; charset=utf-8"),
-            (b"content-length", str(len(page.body)).encode()),
+            (b"content-length", str(len(body)).encode()),
         ]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else page.body})
+        await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
         return None
