@@ -40,6 +40,31 @@ def front_end_key(settings: object) -> str:
     return token
 
 
+def _config(settings: object, public_url: str, popular: int) -> object:
+    from web.app import WebConfig
+
+    return WebConfig(
+        api_url=settings.web_booking_api_url,  # type: ignore[attr-defined]
+        api_key=front_end_key(settings),
+        public_url=public_url,
+        popular_pages=popular,
+    )
+
+
+def app_from_env() -> object:
+    """The app of one worker process of `ibe web --workers N` (the parent passes its choices in env)."""
+    from core.config import get_settings
+    from core.observability import init_process
+    from web.app import create_app
+
+    settings = get_settings()
+    init_process(settings, "ibe-web")
+    config = _config(
+        settings, os.environ["IBE_WEB_PUBLIC_URL"], int(os.environ.get("IBE_WEB_POPULAR", "100"))
+    )
+    return create_app(settings, config)  # type: ignore[arg-type]
+
+
 def web(
     host: str = typer.Option("127.0.0.1", help="Interface to bind (0.0.0.0 in a container)."),
     port: int | None = typer.Option(None, help="Port (default: IBE_WEB_PORT, 8300)."),
@@ -47,33 +72,34 @@ def web(
         "", help="Absolute root of the site for canonical links and sitemaps (default: http://HOST:PORT)."
     ),
     popular: int = typer.Option(100, min=0, help="Hotel pages rendered ahead when a catalog load publishes."),
+    workers: int = typer.Option(1, min=1, help="Worker processes (each keeps its own page cache)."),
 ) -> None:
     """Serve the guest front end: search, hotel pages, booking, "my booking"."""
     import uvicorn
 
     from core.config import get_settings
     from core.observability import init_process
-    from web.app import WebConfig, create_app
+    from web.app import create_app
 
     settings = get_settings()
-    telemetry = init_process(settings, "ibe-web")
     port = port or settings.web_port
-    config = WebConfig(
-        api_url=settings.web_booking_api_url,
-        api_key=front_end_key(settings),
-        public_url=public_url.rstrip("/") or f"http://{host}:{port}",
-        popular_pages=popular,
+    root = public_url.rstrip("/") or f"http://{host}:{port}"
+    options = dict(
+        host=host, port=port, log_level=settings.log_level.lower(), log_config=None, access_log=False
     )
-    console.print(f"guest front end on http://{host}:{port}  (booking API {config.api_url})")
+    console.print(f"guest front end on http://{host}:{port}  (booking API {settings.web_booking_api_url})")
+    if workers > 1:
+        # Each worker imports the app anew: the key is made here once and handed down in the environment.
+        os.environ.update(IBE_WEB_API_KEY=front_end_key(settings), IBE_WEB_PUBLIC_URL=root,
+                          IBE_WEB_POPULAR=str(popular))  # fmt: skip
+        try:
+            uvicorn.run("cli.web:app_from_env", factory=True, workers=workers, **options)  # type: ignore[arg-type]
+        except OSError as exc:
+            fail(f"cannot serve on {host}:{port}: {exc.strerror or exc}")
+        return
+    telemetry = init_process(settings, "ibe-web")
     try:
-        uvicorn.run(
-            create_app(settings, config),
-            host=host,
-            port=port,
-            log_level=settings.log_level.lower(),
-            log_config=None,
-            access_log=False,
-        )
+        uvicorn.run(create_app(settings, _config(settings, root, popular)), **options)  # type: ignore[arg-type]
     except OSError as exc:
         fail(f"cannot serve on {host}:{port}: {exc.strerror or exc}")
     finally:
