@@ -20,16 +20,15 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
-import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
 
-from bench.booking import _free_port, _load_catalog, _wait_http
+from bench._platform import bench_platform
+from bench.booking import _load_catalog, _wait_http
 
 ROOT = Path(__file__).resolve().parents[1]
 IBE = str(Path(sys.executable).parent / "ibe")
@@ -96,72 +95,46 @@ def main(argv: list[str]) -> None:
         raise RuntimeError("wrk is not installed: `make bench` installs it (apt-get install wrk)")
 
     from core.booking.apikeys import create_api_key
-    from core.config import Settings
     from core.kv import open_store
     from core.ratehawk.synthetic.hotels import hid_at, hotel_record
-    from core.stack import down, up
     from web.sitemap import hotel_path
 
-    with tempfile.TemporaryDirectory(prefix="bench-web-") as tmp:
-        ports = {name: _free_port() for name in ("temporal_port", "temporal_ui_port", "temporal_http_port",
-                 "temporal_metrics_port", "kafka_port", "redis_port", "simulator_port", "api_port", "web_port")}  # fmt: skip
-        stack = Settings(data_dir=Path(tmp), **ports)  # type: ignore[arg-type]
-        procs: list[subprocess.Popen[bytes]] = []
-        try:
-            up(stack)
-            env = {**os.environ, "IBE_DATA_DIR": tmp, "IBE_REDIS_URL": stack.redis_target,
-                   "IBE_TEMPORAL_ADDRESS": stack.temporal_target, "IBE_LOG_LEVEL": "WARNING",
-                   **{f"IBE_{k.upper()}": str(v) for k, v in ports.items()}}  # fmt: skip
-            settings = Settings(
-                **{k.removeprefix("IBE_").lower(): v for k, v in env.items() if k.startswith("IBE_")}
-            )  # type: ignore[arg-type]
-            _load_catalog(settings)
-            with open_store(settings) as store:
-                token, _ = create_api_key(store, "ibe-web", ["search", "book"], "bench web",
-                                          rate_per_minute=10_000_000, burst=100_000)  # fmt: skip
-            env["IBE_WEB_API_KEY"] = token
-            log = open(Path(tmp) / "processes.log", "ab")  # noqa: SIM115 - closed with the folder
-            for cmd in (
-                [IBE, "simulator", "--hotels", str(HOTELS), "--seed", "1", "--no-rate-limits"],
-                [IBE, "api", "--task-queue", "bench-web"],
-                [IBE, "web", "--workers", str(args.workers)],
-            ):
-                procs.append(subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=log,
-                                              start_new_session=True))  # fmt: skip
-            web = f"http://127.0.0.1:{ports['web_port']}"
-            _wait_http(f"http://127.0.0.1:{ports['simulator_port']}/admin/stats")
-            _wait_http(f"http://127.0.0.1:{ports['api_port']}/healthz")
-            _wait_http(web + "/healthz")
-            record = hotel_record(1, hid_at(5))
-            hotel = web + hotel_path(record["hid"], record["name"])
-            for _ in range(4 * args.workers):  # rendered, now in the page cache (of every worker)
-                assert httpx.get(hotel, timeout=30).status_code == 200
-            print(wrk(web + "/healthz", args.connections, 5, "baseline: /healthz of the same process"))
-            what = f"hotel page from the page cache, {args.workers} worker(s)"
-            print(wrk(hotel, args.connections, args.seconds, what) + " (target: p99 < 50 ms)", flush=True)
-            print(f"machine load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-            if not args.no_lighthouse:
-                checkin = date.today() + timedelta(days=30)
-                stay = f"checkin={checkin}&checkout={checkin + timedelta(days=2)}&rooms=2"
-                region = record["region"]
-                results = f"{web}/search?dest={region['name']}&region_id={region['id']}&{stay}"
-                httpx.get(results, timeout=60)  # the supplier's answer cached, as after a first guest
-                reports = ROOT / "bench-output" / "web"  # the full Lighthouse reports, kept (git-ignored)
-                reports.mkdir(parents=True, exist_ok=True)
-                for name, url in (("home", web + "/"), ("results", results), ("hotel", f"{hotel}?{stay}")):
-                    if args.only and name not in args.only:
-                        continue
-                    print(lighthouse(url, name, reports), flush=True)
-        finally:
-            for proc in procs:
-                if proc.poll() is None:
-                    os.killpg(proc.pid, signal.SIGTERM)
-            for proc in procs:
-                try:
-                    proc.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    os.killpg(proc.pid, signal.SIGKILL)
-            down(stack)
+    with bench_platform("bench-web-", ("simulator_port", "api_port", "web_port")) as platform:
+        ports, env = platform.ports, platform.env
+        _load_catalog(platform.settings)
+        with open_store(platform.settings) as store:
+            token, _ = create_api_key(store, "ibe-web", ["search", "book"], "bench web",
+                                      rate_per_minute=10_000_000, burst=100_000)  # fmt: skip
+        env["IBE_WEB_API_KEY"] = token
+        platform.spawn(
+            [IBE, "simulator", "--hotels", str(HOTELS), "--seed", "1", "--no-rate-limits"],
+            [IBE, "api", "--task-queue", "bench-web"],
+            [IBE, "web", "--workers", str(args.workers)],
+        )
+        web = f"http://127.0.0.1:{ports['web_port']}"
+        _wait_http(f"http://127.0.0.1:{ports['simulator_port']}/admin/stats")
+        _wait_http(f"http://127.0.0.1:{ports['api_port']}/healthz")
+        _wait_http(web + "/healthz")
+        record = hotel_record(1, hid_at(5))
+        hotel = web + hotel_path(record["hid"], record["name"])
+        for _ in range(4 * args.workers):  # rendered, now in the page cache (of every worker)
+            assert httpx.get(hotel, timeout=30).status_code == 200
+        print(wrk(web + "/healthz", args.connections, 5, "baseline: /healthz of the same process"))
+        what = f"hotel page from the page cache, {args.workers} worker(s)"
+        print(wrk(hotel, args.connections, args.seconds, what) + " (target: p99 < 50 ms)", flush=True)
+        print(f"machine load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+        if not args.no_lighthouse:
+            checkin = date.today() + timedelta(days=30)
+            stay = f"checkin={checkin}&checkout={checkin + timedelta(days=2)}&rooms=2"
+            region = record["region"]
+            results = f"{web}/search?dest={region['name']}&region_id={region['id']}&{stay}"
+            httpx.get(results, timeout=60)  # the supplier's answer cached, as after a first guest
+            reports = ROOT / "bench-output" / "web"  # the full Lighthouse reports, kept (git-ignored)
+            reports.mkdir(parents=True, exist_ok=True)
+            for name, url in (("home", web + "/"), ("results", results), ("hotel", f"{hotel}?{stay}")):
+                if args.only and name not in args.only:
+                    continue
+                print(lighthouse(url, name, reports), flush=True)
 
 
 if __name__ == "__main__":

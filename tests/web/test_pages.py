@@ -10,30 +10,15 @@ import socket
 from datetime import date, timedelta
 
 import httpx
-import orjson
 import pytest
-import xxhash
 
-from core.catalog.serving import ServingLoad, ServingRow
-from core.kv import open_store
+from tests.booking_api.conftest import publish_records
 from tests.web.conftest import WebEnv, serve_here, web_key
 from web import pages, sitemap
 
 CHECKIN = date.today() + timedelta(days=40)
 STAY = f"checkin={CHECKIN}&checkout={CHECKIN + timedelta(days=2)}&rooms=2"
 PLUS_10 = 8819557  # the sandbox hotel whose prebook raises the price 10%
-
-
-def publish(settings, records: list[dict], load_id: str) -> None:
-    rows = []
-    for rec in records:
-        raw = orjson.dumps(rec)
-        rows.append(ServingRow(rec["hid"], xxhash.xxh3_128_digest(raw), raw, rec["region"]["id"],
-                               rec["latitude"], rec["longitude"]))  # fmt: skip
-    with open_store(settings) as store:
-        load = ServingLoad.open(store, load_id, "full")
-        load.write(rows)
-        load.publish()
 
 
 async def eventually(check, timeout_s: float = 10.0):
@@ -88,7 +73,7 @@ async def test_hotel_pages_cached_per_catalog_load_and_sitemaps(web_env: WebEnv,
     await web.watcher.popularity.flush()
     renamed = [{**rec, "name": "Renamed Palace"} if rec["hid"] == hotel["hid"] else rec for rec in catalog]
     seq_before = web.cache.seq
-    publish(web_env.sim.settings, renamed, "web-test-2")
+    publish_records(web_env.sim.settings, renamed, "web-test-2")
 
     async def new_load_visible():
         return web.cache.seq != seq_before and web.cache.get((popular["hid"], "en", "EUR"))
