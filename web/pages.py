@@ -161,7 +161,8 @@ async def search(request: Request) -> Response:
     form = {k: params.get(k, "") for k in ("dest", "region_id", "hid")}
     try:
         stay = parse_stay(params)
-    except StayErrors as exc:
+    except StayErrors as exc:  # the guest's own dates stay in the form, beside the messages
+        form.update(checkin=params.get("checkin", ""), checkout=params.get("checkout", ""))
         return html(request, "home.html", 400, NO_STORE, stay=default_stay(), errors=exc.errors, form=form,
                     lang=lang, cur=cur)  # fmt: skip
     web = web_of(request)

@@ -113,6 +113,7 @@ async def test_results_filters_price_change_and_field_messages(web_env: WebEnv):
     assert bad.status_code == 400
     assert 'id="checkout-error">Check-out must be after check-in.' in bad.text
     assert 'aria-invalid="true" aria-describedby="checkout-error"' in bad.text
+    assert f'value="{CHECKIN - timedelta(days=1)}"' in bad.text  # what the guest typed is kept
     no_dest = await c.get(f"/search?dest=&{STAY}")
     assert 'id="dest-error">Choose a destination from the list.' in no_dest.text
 
