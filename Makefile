@@ -15,7 +15,7 @@ ifneq ($(wildcard /etc/ssl/certs/ca-certificates.crt),)
 export NODE_EXTRA_CA_CERTS ?= /etc/ssl/certs/ca-certificates.crt
 endif
 
-.PHONY: install demo test bench lint format stack-up stack-down stack-status platform-up dagster-ui clean
+.PHONY: install chromium bench-tools demo test bench lint format stack-up stack-down stack-status platform-up dagster-ui clean
 
 install:
 	@$(UV) --version >/dev/null 2>&1 || { echo "==> installing uv (Python package manager) from PyPI"; \
@@ -32,14 +32,37 @@ install:
 		echo "==> installing the CRD schema models for the deploy checks (npm)"; \
 		npm ci --prefer-offline --prefix tests/deploy/crd-check --no-audit --no-fund --loglevel=error; \
 	fi
+	@if [ ! -d tests/web/axe/node_modules ] || \
+		[ tests/web/axe/package-lock.json -nt tests/web/axe/node_modules ]; then \
+		echo "==> installing axe-core for the front end's accessibility checks (npm)"; \
+		npm ci --prefer-offline --prefix tests/web/axe --no-audit --no-fund --loglevel=error; \
+	fi
+
+# Debian packages the browser tests and the front-end bench need (installed as root, once).
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		echo "==> installing Debian's chromium for the browser tests (apt)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	fi
+
+bench-tools: chromium
+	@if ! command -v wrk >/dev/null; then \
+		echo "==> installing wrk for the front-end bench (apt)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; \
+	fi
+	@if [ ! -d bench/lighthouse/node_modules ] || \
+		[ bench/lighthouse/package-lock.json -nt bench/lighthouse/node_modules ]; then \
+		echo "==> installing Lighthouse for the front-end bench (npm)"; \
+		npm ci --prefer-offline --prefix bench/lighthouse --no-audit --no-fund --loglevel=error; \
+	fi
 
 demo: install
 	$(BIN)/ibe demo
 
-test: install
+test: install chromium
 	$(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
-bench: install
+bench: install bench-tools
 	$(BIN)/python -m bench
 
 lint: install

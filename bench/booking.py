@@ -21,11 +21,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import signal
 import socket
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -286,68 +283,41 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--booking-concurrency", type=int, default=8)
     args = parser.parse_args(argv)
 
+    from bench._platform import bench_platform
     from core.booking.apikeys import create_api_key
-    from core.config import Settings
     from core.kv import open_store
-    from core.stack import down, up
 
-    with tempfile.TemporaryDirectory(prefix="bench-booking-") as tmp:
-        ports = {name: _free_port() for name in ("temporal_port", "temporal_ui_port", "temporal_http_port",
-                 "temporal_metrics_port", "kafka_port", "redis_port", "simulator_port", "payments_port", "api_port")}  # fmt: skip
-        stack = Settings(data_dir=Path(tmp), **ports)  # type: ignore[arg-type]
-        procs: list[subprocess.Popen[bytes]] = []
-        try:
-            up(stack)
-            env = {**os.environ, "IBE_DATA_DIR": tmp, "IBE_REDIS_URL": stack.redis_target,
-                   "IBE_TEMPORAL_ADDRESS": stack.temporal_target, "IBE_LOG_LEVEL": "WARNING",
-                   **{f"IBE_{k.upper()}": str(v) for k, v in ports.items()}}  # fmt: skip
-            settings = Settings(
-                **{k.removeprefix("IBE_").lower(): v for k, v in env.items() if k.startswith("IBE_")}
-            )  # type: ignore[arg-type]
-            _load_catalog(settings)
-            with open_store(settings) as store:
-                token, _ = create_api_key(
-                    store, "bench", ["admin"], "bench", rate_per_minute=10_000_000, burst=100_000
-                )
-            bare_port = _free_port()
-            log = open(Path(tmp) / "processes.log", "ab")  # noqa: SIM115 - closed below
-            commands = [
-                [IBE, "simulator", "--hotels", str(HOTELS), "--seed", "1", "--no-rate-limits"],
-                [IBE, "payments-simulator"],
-                [IBE, "api", "--task-queue", "bench"],
-                [IBE, "worker", "--task-queue", "bench"],
-                [sys.executable, "-m", "uvicorn", "bench.booking:bare_app", "--factory", "--port", str(bare_port),
-                 "--log-level", "warning", "--no-access-log"],
-            ]  # fmt: skip
-            for cmd in commands:
-                procs.append(
-                    subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True)
-                )
-            urls = {
-                "simulator": f"http://127.0.0.1:{ports['simulator_port']}",
-                "api": f"http://127.0.0.1:{ports['api_port']}",
-                "bare": f"http://127.0.0.1:{bare_port}",
-            }
-            _wait_http(urls["simulator"] + "/admin/stats")
-            _wait_http(f"http://127.0.0.1:{ports['payments_port']}/health")
-            _wait_http(urls["api"] + "/healthz")
-            _wait_http(urls["bare"] + "/docs")
-            lines = asyncio.run(_bench(args, urls, token, stack.temporal_target))
-            print(
-                f"concurrency {args.concurrency} (bookings: {args.booking_concurrency}), simulators without latency"
+    with bench_platform("bench-booking-", ("simulator_port", "payments_port", "api_port")) as platform:
+        ports, settings = platform.ports, platform.settings
+        _load_catalog(settings)
+        with open_store(settings) as store:
+            token, _ = create_api_key(
+                store, "bench", ["admin"], "bench", rate_per_minute=10_000_000, burst=100_000
             )
-            for line in lines:
-                print(line)
-        finally:
-            for proc in procs:
-                if proc.poll() is None:
-                    os.killpg(proc.pid, signal.SIGTERM)
-            for proc in procs:
-                try:
-                    proc.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    os.killpg(proc.pid, signal.SIGKILL)
-            down(stack)
+        bare_port = _free_port()
+        platform.spawn(
+            [IBE, "simulator", "--hotels", str(HOTELS), "--seed", "1", "--no-rate-limits"],
+            [IBE, "payments-simulator"],
+            [IBE, "api", "--task-queue", "bench"],
+            [IBE, "worker", "--task-queue", "bench"],
+            [sys.executable, "-m", "uvicorn", "bench.booking:bare_app", "--factory", "--port", str(bare_port),
+             "--log-level", "warning", "--no-access-log"],
+        )  # fmt: skip
+        urls = {
+            "simulator": f"http://127.0.0.1:{ports['simulator_port']}",
+            "api": f"http://127.0.0.1:{ports['api_port']}",
+            "bare": f"http://127.0.0.1:{bare_port}",
+        }
+        _wait_http(urls["simulator"] + "/admin/stats")
+        _wait_http(f"http://127.0.0.1:{ports['payments_port']}/health")
+        _wait_http(urls["api"] + "/healthz")
+        _wait_http(urls["bare"] + "/docs")
+        lines = asyncio.run(_bench(args, urls, token, settings.temporal_target))
+        print(
+            f"concurrency {args.concurrency} (bookings: {args.booking_concurrency}), simulators without latency"
+        )
+        for line in lines:
+            print(line)
 
 
 if __name__ == "__main__":

@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     api_port: int = 8000
     simulator_port: int = 8100
     payments_port: int = 8200
+    web_port: int = 8300
 
     # Supplier and payment provider: unset base URLs mean the local simulators on the pinned ports.
     # The sandbox credentials below are the simulators' defaults; set the real ones for the real API.
@@ -58,6 +59,13 @@ class Settings(BaseSettings):
     ratehawk_api_key: SecretStr = SecretStr("00000000-0000-4000-8000-000000000000")
     payments_base_url: str | None = None
     payments_api_key: SecretStr = SecretStr("sk_test_ibe")
+
+    # The guest front end (`ibe web`): a client of the booking API over HTTP, with a key of its own.
+    web_api_url: str | None = Field(default=None, description="Booking API root; unset: the local API.")
+    web_api_key: SecretStr | None = Field(
+        default=None,
+        description="The front end's API key; unset: `ibe web` makes one (kept in the data folder).",
+    )
 
     # Observability (core/observability): all off or local by default; nothing calls out unless set.
     otlp_endpoint: str | None = Field(
@@ -119,6 +127,10 @@ class Settings(BaseSettings):
     def payments_url(self) -> str:
         """Payment provider host root; the local payments simulator when unset."""
         return (self.payments_base_url or f"http://{LOOPBACK}:{self.payments_port}").rstrip("/")
+
+    @property
+    def web_booking_api_url(self) -> str:
+        return (self.web_api_url or f"http://{LOOPBACK}:{self.api_port}").rstrip("/")
 
     @property
     def warehouse_dsn(self) -> str:

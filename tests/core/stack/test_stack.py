@@ -165,9 +165,12 @@ def test_platform_processes_run_under_the_same_manager(stack_env: dict[str, str]
     settings = settings_of(stack_env)
     states = {s.name: s.state for s in status(settings)}
     assert states == dict.fromkeys(
-        ["temporal", "kafka", "redis", "simulator", "payments", "worker", "api", "relay", "sink"], "running"
+        ["temporal", "kafka", "redis", "simulator", "payments", "worker", "api", "relay", "sink", "web"],
+        "running",
     )
     health = httpx.get(f"http://127.0.0.1:{settings.api_port}/healthz", timeout=5)
     assert health.status_code == 200
+    home = httpx.get(f"http://127.0.0.1:{settings.web_port}/", timeout=5)  # the guest front end
+    assert home.status_code == 200 and "Find a hotel" in home.text
     stopped = ibe(stack_env, "stack", "down")
-    assert stopped.stdout.count("stopped") == 9
+    assert stopped.stdout.count("stopped") == 10
