@@ -80,9 +80,11 @@ def test_peak_rss_does_not_grow_with_the_dump(tmp_path: Path) -> None:
     small_peak = _peak_after_warm_up(tmp_path / str(WARM), tmp_path / str(SMALL), tmp_path / "data-small")
     large_peak = _peak_after_warm_up(tmp_path / str(WARM), tmp_path / str(LARGE), tmp_path / "data-large")
     extra_raw_mb = (LARGE - SMALL) * RAW_KB_PER_HOTEL / 1024  # what holding the extra lines would cost
-    # Holding a third of the extra lines (or their parsed rows, several times bigger) would raise
+    # Holding two fifths of the extra lines (or their parsed rows, several times bigger) would raise
     # the peak by more. What remains is bounded: chDB's caches and part metadata warming up
     # (+220-250 MB from 50k to 200k, then +0.6 GB more up to 3M hotels, measured) and a few ints per
     # hotel (deduplication and deletion scans).
-    assert large_peak - small_peak < 0.3 * extra_raw_mb, (small_peak, large_peak, extra_raw_mb)
+    # Measured: +220-250 MB on a quiet machine, +306 MB with the machine loaded (chDB's merges lag
+    # and hold more parts): 0.22-0.31 of the extra raw lines, hence the limit of 0.4.
+    assert large_peak - small_peak < 0.4 * extra_raw_mb, (small_peak, large_peak, extra_raw_mb)
     assert large_peak < CEILING_MB, (small_peak, large_peak)
