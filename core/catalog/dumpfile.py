@@ -57,7 +57,9 @@ def iter_lines(path: Path | str) -> Iterator[bytes]:
                     for line in lines:
                         yield _clean(line)
         if in_frame:
-            raise TruncatedDump(f"{Path(path).name}: the zstd stream ends inside a frame (the file is cut short)")
+            raise TruncatedDump(
+                f"{Path(path).name}: the zstd stream ends inside a frame (the file is cut short)"
+            )
         if pending:
             yield _clean(pending)
 

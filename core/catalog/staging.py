@@ -207,7 +207,7 @@ def _parse(raw: bytes) -> tuple[dict[str, Any] | None, str | None, str | None]:
         try:
             raw.decode("utf-8")
         except UnicodeDecodeError as bad:
-            return None, INVALID_UTF8, f"{bad.reason} at byte {bad.start}: {raw[bad.start:bad.start + 4]!r}"
+            return None, INVALID_UTF8, f"{bad.reason} at byte {bad.start}: {raw[bad.start : bad.start + 4]!r}"
         return None, INVALID_JSON, f"{exc.msg} at line {exc.lineno} column {exc.colno} (char {exc.pos})"
     if type(rec) is not dict:
         return None, NOT_AN_OBJECT, f"a JSON {_json_kind(rec)}, not an object"
