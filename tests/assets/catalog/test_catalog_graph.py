@@ -180,4 +180,3 @@ def test_the_graph_passes_two_years_ahead_and_its_freshness_check_reads_the_run_
     checks = checks_of(inc)
     assert checks["catalog_freshness"] is False
     assert checks["store_reconciles"] and checks["warehouse_reconciles"]
-
