@@ -124,7 +124,7 @@ def test_last_room_200_concurrent_holds_exactly_one(kv):
 
 
 def test_a_hold_is_never_released_before_its_expiry_within_the_second(kv):
-    """Found by the inventory state machine (tests/properties): expiry keys were rounded down."""
+    """Expiry keys were rounded down to the second, so the sweeper released a hold up to 1 s early."""
     now = datetime(2030, 1, 1, 12, 0, 0, 500_000, tzinfo=UTC)
     inventory.set_allotments(kv, 1, "r", {date(2030, 1, 2): 1})
     inventory.hold(kv, "x", 1, "r", [date(2030, 1, 2)], 1, now, timedelta(seconds=10))
