@@ -16,6 +16,9 @@ def sink(
     group: str = typer.Option("ibe-warehouse-sink", help="Consumer group id."),
     max_records: int = typer.Option(5000, min=1, help="Micro-batch size bound."),
     max_wait_ms: int = typer.Option(200, min=1, help="Micro-batch time bound."),
+    session_timeout_ms: int = typer.Option(
+        10000, min=1000, help="Consumer session timeout: how soon the group notices this sink died."
+    ),
     until_idle: float | None = typer.Option(
         None, "--until-idle", help="Exit after this many seconds without a message (one-shot runs)."
     ),
@@ -43,6 +46,7 @@ def sink(
         group_id=group,
         max_records=max_records,
         max_wait_ms=max_wait_ms,
+        session_timeout_ms=session_timeout_ms,
     )
     console.print(f"sink: {settings.kafka_bootstrap_servers} -> warehouse {warehouse.database}")
     clock = IdleClock(

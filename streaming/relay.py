@@ -30,6 +30,7 @@ from aiokafka.partitioner import murmur2
 from opentelemetry import trace
 
 from core import outbox
+from core.failpoints import failpoint
 from core.kv import Store
 from core.observability import extract_context
 from streaming.metrics import stream_metrics
@@ -199,6 +200,7 @@ class Relay:
             seen[tp] = max(seen.get(tp, -1), meta.offset + count - 1)
         if lost:
             raise BrokerLostData("broker offsets went back: " + "; ".join(lost[:3]))
+        failpoint("relay.published")
         outbox.mark_published(self.store, entries[-1].seq, seen)
         self._hw.update(seen)
         self.stats.published += len(entries)

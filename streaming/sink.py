@@ -36,6 +36,7 @@ from aiokafka.errors import CommitFailedError, IllegalStateError
 from opentelemetry import trace
 
 from core.domain.events import TOPICS, Event, InvalidEvent, decode_event
+from core.failpoints import failpoint
 from core.observability import start_consumer_span
 from core.warehouse import Warehouse
 from streaming.facts import DEAD_LETTER_COLUMNS, FACT_COLUMNS, FxRates, NoFxRate, fact_row
@@ -186,6 +187,7 @@ class Sink:
         if batch.dead_raw:
             await self._producer.flush()
         offsets = {tp: msgs[-1].offset + 1 for tp, msgs in records.items()}
+        failpoint("sink.inserted")
         try:
             await self._consumer.commit(offsets)
         except (CommitFailedError, IllegalStateError) as exc:

@@ -10,6 +10,7 @@ was confirmed: the rooms stay taken and the hold no longer expires).
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -126,7 +127,14 @@ def night_inventory(tr: Transaction, hid: int, room: str, nights: list[date]) ->
 
 
 def _expiry_key(expires_at: datetime, hold_id: str) -> bytes:
-    return INVENTORY_HOLD_EXPIRY.key(int(expires_at.timestamp()), hold_id)
+    # Rounded up to the second: the sweeper takes keys up to the second it is in, so a hold is
+    # released at or after its expiry, never before (rounding down released it up to 1 s early).
+    return INVENTORY_HOLD_EXPIRY.key(math.ceil(expires_at.timestamp()), hold_id)
+
+
+def _clear_expiry(tr: Transaction, expires_at: datetime, hold_id: str) -> None:
+    tr.clear(_expiry_key(expires_at, hold_id))
+    tr.clear(INVENTORY_HOLD_EXPIRY.key(int(expires_at.timestamp()), hold_id))  # as written before the fix
 
 
 @transactional
@@ -171,7 +179,7 @@ def hold(
         return current
     if current is not None and current.state == "held":
         if current.expires_at is not None:
-            tr.clear(_expiry_key(current.expires_at, hold_id))
+            _clear_expiry(tr, current.expires_at, hold_id)
         taken = current.nights
     else:
         taken = _take(tr, hid, room, nights, rooms)
@@ -192,7 +200,7 @@ def release(tr: Transaction, hold_id: str) -> Hold | None:
         remaining = (inv.allotment or 0) - inv.held + current.rooms
         inventory_event(tr, current.hid, current.room, inv.night, current.rooms, max(remaining, 0))
     if current.expires_at is not None:
-        tr.clear(_expiry_key(current.expires_at, hold_id))
+        _clear_expiry(tr, current.expires_at, hold_id)
     new = Hold(hold_id, current.hid, current.room, current.rooms, current.nights, "released", None)
     tr.set(INVENTORY_HOLD.key(hold_id), new.to_json())
     return new
@@ -205,7 +213,7 @@ def consume(tr: Transaction, hold_id: str) -> Hold | None:
     if current is None or current.state != "held":
         return current
     if current.expires_at is not None:
-        tr.clear(_expiry_key(current.expires_at, hold_id))
+        _clear_expiry(tr, current.expires_at, hold_id)
     new = Hold(hold_id, current.hid, current.room, current.rooms, current.nights, "sold", None)
     tr.set(INVENTORY_HOLD.key(hold_id), new.to_json())
     return new
@@ -219,6 +227,7 @@ def expire_holds(tr: Transaction, now: datetime, limit: int = 500) -> list[str]:
     expired = []
     for key, _ in tr.get_range(begin, end, limit=limit):
         _, hold_id = INVENTORY_HOLD_EXPIRY.unpack(key)
+        tr.clear(key)  # even if the hold is gone or already released: a stale entry must not stay due
         release(tr, hold_id)
         expired.append(hold_id)
     return expired

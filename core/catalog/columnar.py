@@ -116,6 +116,7 @@ def _hotels(frame: pl.DataFrame) -> pl.DataFrame:
         "line_no",
         "hid",
         pl.lit([], dtype=pl.List(pl.Utf8)).alias("problems"),
+        pl.lit(None, dtype=pl.Utf8).alias("problem_detail"),
         *STR_FIELDS,
         "star_rating",
         "latitude",

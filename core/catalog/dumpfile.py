@@ -25,18 +25,49 @@ class LineBatch:
         return enumerate(self.lines, start=self.first_line)
 
 
+class TruncatedDump(ValueError):
+    """The dump's zstd stream ends inside a frame: the file was cut short (a partial download or copy)."""
+
+
+BOM = b"\xef\xbb\xbf"  # the UTF-8 byte-order mark some exporters write at the start of a file
+
+
 def iter_lines(path: Path | str) -> Iterator[bytes]:
-    """Every line of a zstd JSON-lines file, without its line break (a final empty line is dropped)."""
+    """Every line of a zstd JSON-lines file, without its line break (a final empty line is dropped).
+
+    A UTF-8 byte-order mark at the start of a line (a file's first line, or the first line of a file
+    concatenated onto another) is not part of the record and is dropped. A zstd stream that stops
+    inside a frame raises `TruncatedDump`: a cut-short dump is an error, never a shorter dump.
+    """
+    dctx = zstandard.ZstdDecompressor()
     with open(path, "rb") as fh:
-        reader = zstandard.ZstdDecompressor().stream_reader(fh, read_across_frames=True)
+        frame = dctx.decompressobj()
+        in_frame = False  # bytes of the current frame were read, its end not yet
         pending = b""
-        while block := reader.read(READ_BYTES):
-            lines = (pending + block).split(b"\n")
-            pending = lines.pop()
-            for line in lines:
-                yield line[:-1] if line.endswith(b"\r") else line
+        while chunk := fh.read(READ_BYTES):
+            while chunk:
+                in_frame = True
+                block = frame.decompress(chunk)
+                chunk = b""
+                if frame.eof:  # the frame ended: what follows it starts the next one
+                    chunk, frame, in_frame = frame.unused_data, dctx.decompressobj(), False
+                if block:
+                    lines = (pending + block).split(b"\n")
+                    pending = lines.pop()
+                    for line in lines:
+                        yield _clean(line)
+        if in_frame:
+            raise TruncatedDump(
+                f"{Path(path).name}: the zstd stream ends inside a frame (the file is cut short)"
+            )
         if pending:
-            yield pending[:-1] if pending.endswith(b"\r") else pending
+            yield _clean(pending)
+
+
+def _clean(line: bytes) -> bytes:
+    if line.endswith(b"\r"):
+        line = line[:-1]
+    return line[3:] if line.startswith(BOM) else line
 
 
 def iter_batches(path: Path | str, batch_lines: int = 10_000) -> Iterator[LineBatch]:

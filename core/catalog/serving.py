@@ -50,6 +50,7 @@ from core.catalog.codec import Decoder, RecordCodec, load_codec, save_codec, tra
 from core.catalog.tuplekeys import element
 from core.catalog.tuplekeys import pack as tpack
 from core.domain.catalog import Hotel, NearbyHotel, Region, distance_km
+from core.failpoints import failpoint
 from core.kv import Store, Transaction, decode_counter
 from core.kv.keys import CATALOG, HOTEL, HOTEL_HASH, INDEX, REGION, Subspace
 from core.kv.limits import MAX_VALUE_BYTES
@@ -321,7 +322,9 @@ class ServingLoad:
             tr.set_many(writes)
             return state
 
-        return self.store.run(apply)
+        state = self.store.run(apply)
+        failpoint("serving.chunk_committed")
+        return state
 
     def write_regions(self, regions: Iterable[dict[str, Any]]) -> int:
         """Store region records (region dump lines) under this load; returns how many were written."""

@@ -41,6 +41,11 @@ from core.catalog.typed import decode_hotel
 
 # Problems of shape found while parsing (value rules live in quality/).
 INVALID_JSON = "invalid_json"
+BLANK_LINE = "blank_line"  # empty, or only whitespace
+NOT_AN_OBJECT = "not_an_object"  # valid JSON, but an array, a string, a number...
+INVALID_UTF8 = "invalid_utf8"
+# Lines with no record to check: only their own problem applies (no field rule can run on them).
+UNPARSED = (INVALID_JSON, BLANK_LINE, NOT_AN_OBJECT, INVALID_UTF8)
 HID_MISSING = "hid_missing"
 HID_NOT_INTEGER = "hid_not_integer"
 WRONG_TYPE = "wrong_type"  # written as "wrong_type:<field>"
@@ -49,6 +54,7 @@ HOTELS_SCHEMA: dict[str, pl.DataType] = {
     "line_no": pl.Int64(),
     "hid": pl.Int64(),
     "problems": pl.List(pl.Utf8()),
+    "problem_detail": pl.Utf8(),  # why a line is not a record: the parser's message and position
     **{name: pl.Utf8() for name in STR_FIELDS},
     "star_rating": pl.Int64(),
     "latitude": pl.Float64(),
@@ -191,16 +197,36 @@ def _type_problems(rec: dict[str, Any]) -> list[str]:
     return problems
 
 
+def _parse(raw: bytes) -> tuple[dict[str, Any] | None, str | None, str | None]:
+    """(record, problem, detail) of one line: the record if it is a JSON object, else why not."""
+    try:
+        rec = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        if not raw.strip():
+            return None, BLANK_LINE, f"{len(raw)} whitespace bytes" if raw else "empty line"
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as bad:
+            return None, INVALID_UTF8, f"{bad.reason} at byte {bad.start}: {raw[bad.start : bad.start + 4]!r}"
+        return None, INVALID_JSON, f"{exc.msg} at line {exc.lineno} column {exc.colno} (char {exc.pos})"
+    if type(rec) is not dict:
+        return None, NOT_AN_OBJECT, f"a JSON {_json_kind(rec)}, not an object"
+    return rec, None, None
+
+
+def _json_kind(value: Any) -> str:
+    kinds = {list: "array", str: "string", int: "number", float: "number", bool: "boolean"}
+    return "null" if value is None else kinds.get(type(value), type(value).__name__)
+
+
 def _stage_line(c: _Columns, line_no: int, raw: bytes) -> None:
     h = c.cols["hotels"]
     problems: list[str] = []
-    try:
-        rec = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        rec = None
-    if type(rec) is not dict:
-        rec = {}
-        problems.append(INVALID_JSON)
+    parsed, problem, detail = _parse(raw)
+    rec = parsed if parsed is not None else {}
+    if problem is not None:
+        problems.append(problem)
+    h["problem_detail"].append(detail)
     hid = rec.get("hid")
     if not problems:
         if hid is None:

@@ -123,7 +123,8 @@ class Hotel(msgspec.Struct, gc=False):
 
 _HOTEL = msgspec.json.Decoder(Hotel)
 _TOP = msgspec.json.Decoder(dict[str, msgspec.Raw])
-_ERRORS = (msgspec.DecodeError, msgspec.ValidationError)
+# msgspec raises UnicodeDecodeError (not a DecodeError) for invalid UTF-8 inside a string.
+_ERRORS = (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError)
 
 
 def decode_hotel(raw: bytes, known: frozenset[str]) -> tuple[Hotel, str | None] | None:

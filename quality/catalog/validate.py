@@ -20,11 +20,12 @@ import polars as pl
 
 from core.catalog.dumpfile import pick_lines
 from core.catalog.stager import ParquetTableWriter, iter_row_groups
-from core.catalog.staging import HOTELS_SCHEMA
-from quality.catalog.rules import DUPLICATE_HID, INVALID_JSON, combine_reasons, superseded_lines
+from core.catalog.staging import HOTELS_SCHEMA, UNPARSED
+from quality.catalog.rules import DUPLICATE_HID, combine_reasons, superseded_lines
 from quality.catalog.suite import ExpectationStat, HotelSuite, hotel_suite
 
-ACCEPTED_SCHEMA = {k: v for k, v in HOTELS_SCHEMA.items() if k != "problems"}
+_STAGING_ONLY = ("problems", "problem_detail")
+ACCEPTED_SCHEMA = {k: v for k, v in HOTELS_SCHEMA.items() if k not in _STAGING_ONLY}
 # Rows per run of the expectation suite: a GE run costs about half a second whatever its size (up
 # to about 1M rows), so the suite runs on several staged row groups at once.
 FRAME_ROWS = 100_000
@@ -87,19 +88,21 @@ def validate_staged(
 
     for frame in _frames(hotels_path, frame_rows):
         result.lines += frame.height
-        checkable = frame.filter(~pl.col("problems").list.contains(INVALID_JSON))
+        unparsed = pl.col("problems").list.eval(pl.element().is_in(UNPARSED)).list.any()
+        checkable = frame.filter(~unparsed)
         outcome = suite.validate(checkable)
         result.suite_success &= outcome.success
         _merge_stats(result.stats, outcome.stats)
         bad_lines = set(outcome.reasons)
-        for line_no, hid, problems, deleted in frame.select(
-            "line_no", "hid", "problems", "deleted"
+        for line_no, hid, problems, staged_detail, deleted in frame.select(
+            "line_no", "hid", "problems", "problem_detail", "deleted"
         ).iter_rows():
             if not problems and line_no not in bad_lines:
                 continue
             reasons = combine_reasons(problems, outcome.reasons.get(line_no, ()), bool(deleted))
             if reasons:
-                detail = "; ".join(outcome.details.get(line_no, ()))
+                notes = [staged_detail] if staged_detail else []
+                detail = "; ".join([*notes, *outcome.details.get(line_no, ())])
                 rejected[line_no] = (hid, reasons, detail)
         for line_no, warnings in outcome.warnings.items():
             if line_no not in rejected:
@@ -125,7 +128,7 @@ def validate_staged(
         for frame in iter_row_groups(hotels_path):
             lo, hi = frame["line_no"].min(), frame["line_no"].max()
             window = keepers.filter((keepers >= lo) & (keepers <= hi))
-            accepted = frame.filter(pl.col("line_no").is_in(window.implode())).drop("problems")
+            accepted = frame.filter(pl.col("line_no").is_in(window.implode())).drop(_STAGING_ONLY)
             writer.write("accepted", accepted)
             result.accepted += accepted.height
             result.deleted += int(accepted["deleted"].fill_null(False).sum())
@@ -169,7 +172,8 @@ def _write_quarantine(
             cols["hid"].append(hid)
             cols["reasons"].append(reasons)
             cols["detail"].append(detail)
-            cols["raw"].append(raw.decode("utf-8", errors="replace"))
+            # invalid UTF-8 is kept as \\xNN escapes, so the exact bytes can be recovered
+            cols["raw"].append(raw.decode("utf-8", errors="backslashreplace"))
             result.reasons.update(reasons)
             result.quarantined += 1
             if len(cols["line_no"]) >= QUARANTINE_ROWS:

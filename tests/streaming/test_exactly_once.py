@@ -15,6 +15,7 @@ from core.stack import binaries, probes
 from streaming.relay import Relay
 from streaming.sink import Sink
 from streaming.synthetic import journeys
+from tests.crash import run_killed_at
 from tests.servers import free_port
 from tests.streaming.conftest import (
     StreamEnv,
@@ -26,10 +27,6 @@ from tests.streaming.conftest import (
 )
 
 N = 2000
-
-
-class Crash(Exception):
-    """Stands for the process dying at this exact point."""
 
 
 def _sink(env: StreamEnv, bootstrap: str | None = None) -> Sink:
@@ -44,23 +41,13 @@ def _assert_exact(env: StreamEnv, events: list, n: int = N) -> None:
     assert mart_total(env.warehouse) == expected_revenue(events)["total"]
 
 
-def test_relay_killed_between_publish_and_mark(
-    stream_env: StreamEnv, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_relay_killed_between_publish_and_mark(stream_env: StreamEnv) -> None:
     env = stream_env
     events = list(journeys(N, seed=21))
     write_outbox(env.store, events)
-    real_mark = outbox.mark_published
-
-    def crash(*args: object, **kwargs: object) -> None:
-        raise Crash("killed after the broker acknowledged, before the mark")
-
-    monkeypatch.setattr(outbox, "mark_published", crash)
-    first = Relay(env.store, env.bootstrap, topic_prefix=env.prefix, batch=800)
-    with pytest.raises(Crash):
-        asyncio.run(first.run(asyncio.Event()))
+    # a real `ibe relay`, SIGKILLed after the broker acknowledged its first 800, before the mark
+    run_killed_at("relay.published:1", "relay", "--topic-prefix", env.prefix, "--batch", "800")
     assert outbox.published_cursor(env.store) == 0  # published 800, marked nothing
-    monkeypatch.setattr(outbox, "mark_published", real_mark)
 
     relay = Relay(env.store, env.bootstrap, topic_prefix=env.prefix, batch=800)
     sink = _sink(env)
@@ -76,31 +63,17 @@ def test_sink_killed_after_insert_before_offset_commit(stream_env: StreamEnv) ->
     events = list(journeys(N, seed=22))
     write_outbox(env.store, events)
     relay = Relay(env.store, env.bootstrap, topic_prefix=env.prefix)
-    first = _sink(env)
-
-    async def crash_on_commit(*offsets: object) -> None:
-        raise Crash("killed after the warehouse insert, before the offset commit")
-
-    async def first_sink(stop: asyncio.Event) -> None:
-        await first.start()
-        first._consumer.commit = crash_on_commit
-        try:
-            while first.stats.inserted == 0:
-                try:
-                    await first.consume_once()
-                except Crash:
-                    break
-        finally:
-            await first.stop()
-
-    asyncio.run(
-        run_until([relay.run, first_sink], lambda: first.stats.inserted > 0 and relay.stats.published == N)
-    )
-    crashed_batch = first.stats.inserted
-    assert fact_count(env.warehouse) == crashed_batch
+    asyncio.run(run_until([relay.run], lambda: relay.stats.published == N))
+    # a real `ibe sink`, SIGKILLed after its first warehouse insert, before the offset commit
+    run_killed_at("sink.inserted:1", "sink", "--topic-prefix", env.prefix, "--group", env.group,
+                  "--max-records", "500", "--session-timeout-ms", "2000")  # fmt: skip
+    crashed_batch = fact_count(env.warehouse)
+    assert 0 < crashed_batch < N
 
     second = _sink(env)
-    asyncio.run(run_until([second.run], lambda: second.stats.inserted + second.stats.duplicates >= N))
+    asyncio.run(
+        run_until([second.run], lambda: second.stats.inserted + second.stats.duplicates >= N, timeout_s=60)
+    )
     assert second.stats.duplicates == crashed_batch  # redelivered, recognised, not counted again
     _assert_exact(env, events)
 

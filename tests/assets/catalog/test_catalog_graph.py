@@ -180,34 +180,3 @@ def test_the_graph_passes_two_years_ahead_and_its_freshness_check_reads_the_run_
     checks = checks_of(inc)
     assert checks["catalog_freshness"] is False
     assert checks["store_reconciles"] and checks["warehouse_reconciles"]
-
-
-def test_serving_load_killed_half_way_resumes_and_was_never_visible(
-    catalog_env, dumps: Dumps, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from core.catalog import serving
-
-    _, deleted, on_sale = expected(dumps.full_lines, dumps.full_bad)
-    real_commit = serving.ServingLoad._commit_chunk
-    calls = {"n": 0}
-
-    def crash_on_second_chunk(self, chunk, codec):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise RuntimeError("killed half way")
-        return real_commit(self, chunk, codec)
-
-    monkeypatch.setattr(serving.ServingLoad, "_commit_chunk", crash_on_second_chunk)
-    crashed = materialize_catalog(dumps.folder, "full")
-    assert not crashed["success"] and "killed half way" in crashed["failure"]
-    with open_store(catalog_env) as store:
-        assert current_load(store) is None  # the half-written load was never visible
-        assert get_raw_hotels(store, list(on_sale)[:50]) == {}
-
-    monkeypatch.setattr(serving.ServingLoad, "_commit_chunk", real_commit)
-    resumed = materialize_catalog(dumps.folder, "full")
-    assert resumed["success"], resumed["failure"]
-    # each hotel written exactly once overall, and the store reconciles
-    assert resumed["metadata"]["hotels_serving"]["written"] == len(on_sale)
-    assert checks_of(resumed)["store_reconciles"]
-    assert_serving_matches(catalog_env, on_sale, deleted)

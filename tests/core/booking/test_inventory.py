@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -121,3 +121,13 @@ def test_last_room_200_concurrent_holds_exactly_one(kv):
     assert available(kv) == [0, 0, 0]
     inventory.release(kv, f"h{won[0]}")
     assert available(kv) == [1, 1, 1]
+
+
+def test_a_hold_is_never_released_before_its_expiry_within_the_second(kv):
+    """Expiry keys were rounded down to the second, so the sweeper released a hold up to 1 s early."""
+    now = datetime(2030, 1, 1, 12, 0, 0, 500_000, tzinfo=UTC)
+    inventory.set_allotments(kv, 1, "r", {date(2030, 1, 2): 1})
+    inventory.hold(kv, "x", 1, "r", [date(2030, 1, 2)], 1, now, timedelta(seconds=10))
+    assert inventory.expire_holds(kv, now + timedelta(seconds=9, milliseconds=600)) == []  # 0.4 s left
+    assert inventory.expire_holds(kv, now + timedelta(seconds=10.5)) == ["x"]  # within a second after it
+    assert inventory.expire_holds(kv, now + timedelta(seconds=20)) == []  # swept once, not again

@@ -32,7 +32,7 @@ def good(n: int, **changes: object) -> dict:
 CASES: list[tuple[dict | bytes, set[str]]] = [
     (good(1), set()),
     (b'{"hid": 2, "name": "Trunc', {"invalid_json"}),
-    (b"[1, 2, 3]", {"invalid_json"}),
+    (b"[1, 2, 3]", {"not_an_object"}),
     (good(3, hid=...), {"hid_missing"}),
     (good(4, hid="h4"), {"hid_not_integer"}),
     (good(5, hid=-5), {"hid_not_positive"}),
@@ -54,7 +54,21 @@ CASES: list[tuple[dict | bytes, set[str]]] = [
     (good(18, email="not an address", room_groups=[], facts={"year_built": 3000}), set()),  # warnings only
     (good(19, deleted=True, name="", kind="Spaceport"), set()),  # a deletion only has to name its hotel
     (good(20, unknown_future_field={"a": 1}), set()),
+    (b"", {"blank_line"}),
+    (b" \t  ", {"blank_line"}),
+    (b"42", {"not_an_object"}),
+    (b'{"hid": 21, "name": "Caf\xe9"}', {"invalid_utf8"}),  # Latin-1, not UTF-8
+    (b"\xef\xbb\xbf" + orjson.dumps(good(22)), set()),  # a byte-order mark is no part of the record
 ]
+# What the quarantine's `detail` says about lines that are not records (line number: text in it).
+DETAILS = {
+    2: "unexpected end of data at line 1 column 26 (char 25)",
+    3: "a JSON array, not an object",
+    22: "empty line",
+    23: "4 whitespace bytes",
+    24: "a JSON number, not an object",
+    25: "invalid continuation byte at byte 24: b'\\xe9\"}'",
+}
 
 
 def write_dump(path: Path, lines: list[bytes]) -> Path:
@@ -83,7 +97,8 @@ def test_every_case_is_rejected_for_exactly_its_reasons(outcome) -> None:
             continue
         assert got.get(number, set()) == reasons, (number, CASES[number - 1][0])
     raw_of = {row["line_no"]: row["raw"] for row in q.iter_rows(named=True)}
-    assert all(raw_of[n] == lines[n - 1].decode() for n in raw_of)
+    assert all(raw_of[n] == lines[n - 1].decode("utf-8", "backslashreplace") for n in raw_of)
+    assert raw_of[25] == '{"hid": 21, "name": "Caf\\xe9"}'  # the bad byte kept, recoverable
     assert result.lines == len(lines) == result.accepted + result.quarantined
     # warnings of accepted hotels only (line 17 also has no room groups, but is rejected)
     assert result.warnings == {"email_malformed": 1, "no_room_groups": 1, "year_built_implausible": 1}
@@ -107,6 +122,15 @@ def test_stats_count_every_expectation(outcome) -> None:
     assert all(s.evaluated > 0 for s in result.stats.values())
 
 
+def test_lines_that_are_not_records_say_why_in_detail(outcome) -> None:
+    _, _, folder = outcome
+    q = pl.read_parquet(folder / "validated" / "quarantine.parquet")
+    detail_of = {row["line_no"]: row["detail"] for row in q.iter_rows(named=True)}
+    for number, text in DETAILS.items():
+        assert detail_of[number] == text, number
+    assert detail_of[6].startswith("hid=")  # an expectation's detail is kept as before
+
+
 def test_missing_reasons_are_not_doubled_by_type_problems() -> None:
     assert combine_reasons(["wrong_type:latitude"], ["latitude_missing", "kind_unknown"], False) == [
         "wrong_type:latitude", "kind_unknown"]  # fmt: skip
@@ -125,7 +149,7 @@ def test_staging_keeps_one_row_per_line_and_the_children() -> None:
                description_struct=[{"title": "About", "paragraphs": ["p1", "p2"]}])  # fmt: skip
     frames = stage_batch(LineBatch(1, [orjson.dumps(rec), b"", b"{oops"]))
     assert frames["hotels"]["line_no"].to_list() == [1, 2, 3]
-    assert frames["hotels"]["problems"].to_list() == [[], ["invalid_json"], ["invalid_json"]]
+    assert frames["hotels"]["problems"].to_list() == [[], ["blank_line"], ["invalid_json"]]
     assert frames["amenities"].select("amenity", "is_paid").rows() == [("Bar", True), ("Wi-Fi", False)]
     assert frames["descriptions"]["text"].to_list() == ["p1", "p2"]
     assert frames["room_groups"].select("rg_class", "rg_capacity").rows() == [(3, 2)]
