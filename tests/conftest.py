@@ -23,7 +23,8 @@ PORT_FIELDS = (
     "redis_port", "dagster_port", "api_port", "simulator_port", "payments_port", "web_port",
 )  # fmt: skip
 ENGINE_FIELDS = ("kafka_bootstrap", "temporal_address", "redis_url", "clickhouse_url")
-FDB_VARIABLES = ("FDB_CLUSTER_FILE", "IBE_FDB_CLUSTER_FILE")  # both name the cluster (see core.config)
+# Every variable that names the FoundationDB cluster, as the settings read them.
+FDB_VARIABLES = tuple(Settings.model_fields["fdb_cluster_file"].validation_alias.choices)  # type: ignore[union-attr]
 
 
 def isolated_env(data_dir: Path) -> dict[str, str]:
