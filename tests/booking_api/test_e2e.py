@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import orjson
@@ -147,7 +147,12 @@ async def test_prebook_shows_the_price_change_and_booking_at_the_new_price(sim_e
     pre = resp.json()
     assert pre["price_changed"] is True and pre["previous_price"] == rate["price"]["amount"]
     new = Decimal(pre["price"]["amount"])
-    assert new == (Decimal(rate["price"]["amount"]) * Decimal("1.1")).quantize(Decimal("0.01"))
+    # The supplier raises each night by 10 % and rounds it half-up to the cent; the stay is their sum.
+    raised_nights = [
+        (Decimal(p) * Decimal("1.1")).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        for p in rate["daily_prices"]
+    ]
+    assert len(raised_nights) == 2 and new == sum(raised_nights)
     assert "price changed" in pre["message"]
     # Booked at the old price the saga stops at prebook; at the shown new price it confirms.
     doc = await book_and_wait(sim_env, booking_for(PLUS_10, rate, query), "plus10-key-old")
