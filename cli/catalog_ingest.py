@@ -13,6 +13,11 @@ from cli.output import console, fail, step
 
 DUMPS = ("full", "incremental", "all")
 
+# Exit codes of `ibe catalog ingest` (also in its --help): a scheduler or a script tells them apart.
+EXIT_OK = 0  # every dump loaded and every ERROR-severity check passed (a failed WARN check is printed)
+EXIT_FAILED = 1  # bad arguments, or a step of the run failed
+EXIT_CHECK_FAILED = 3  # the data was loaded but an ERROR-severity check failed (named on stderr)
+
 
 def run_ingest(
     dump_dir: Path,
@@ -134,7 +139,7 @@ def _print_summary(kind: str, outcome: dict[str, Any]) -> None:
         )
     failed = [name for name, (passed, _) in outcome["checks"].items() if not passed]
     if failed:
-        console.print(f"[yellow]checks not passed:[/] {', '.join(failed)}")
+        console.print(f"[yellow]checks not passed:[/] {', '.join(failed)}", highlight=False)
     else:
         console.print(f"[green]all {len(outcome['checks'])} checks passed[/]")
 
@@ -144,7 +149,15 @@ def ingest(
     dump: Annotated[str, typer.Option(help="Which dump to ingest: full, incremental, or all (full then incremental).")] = "full",
     dump_date: Annotated[str | None, typer.Option("--date", help="Dump date (YYYY-MM-DD); default today (UTC).")] = None,
 ) -> None:  # fmt: skip
-    """Ingest a RateHawk dump folder: stage, validate, quarantine, load the store and the warehouse."""
+    """Ingest a RateHawk dump folder: stage, validate, quarantine, load the store and the warehouse.
+
+    \b
+    Exit codes:
+      0  loaded; every ERROR-severity check passed (WARN ones only print)
+      1  bad arguments, or a step of the run failed (step and error printed)
+      2  usage error (unknown option)
+      3  loaded, but an ERROR-severity check failed (named on stderr)
+    """
     if dump not in DUMPS:
         fail(f"--dump must be one of {', '.join(DUMPS)}")
     if not dump_dir.is_dir():
@@ -158,8 +171,16 @@ def ingest(
         step(f"ingesting the {kind} dump of {when} from {dump_dir}")
         outcome = run_ingest(dump_dir, kind, when)
         if not outcome["success"]:
-            fail(f"the {kind} ingest failed: {outcome['failure']}")
+            fail(f"the {kind} ingest failed: {outcome['failure']}", EXIT_FAILED)
         _print_summary(kind, outcome)
+        broken = failed_error_checks(outcome["checks"])
+        if broken:
+            fail(f"the {kind} ingest loaded, but ERROR checks failed: {', '.join(broken)}", EXIT_CHECK_FAILED)
+
+
+def failed_error_checks(checks: dict[str, tuple[bool, str]]) -> list[str]:
+    """Names (`asset:check`) of the failed checks of ERROR severity, the ones that fail the command."""
+    return sorted(name for name, (passed, severity) in checks.items() if not passed and severity == "ERROR")
 
 
 def register(app: typer.Typer) -> None:

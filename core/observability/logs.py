@@ -4,6 +4,7 @@ the current trace and span ids, or plain text for a terminal."""
 from __future__ import annotations
 
 import logging
+import sys
 from datetime import UTC, datetime
 from typing import Any
 
@@ -50,12 +51,30 @@ class _TextFormatter(logging.Formatter):
         return f"{line} trace_id={ids[0]}" if ids else line
 
 
+class CurrentStderrHandler(logging.StreamHandler):
+    """Writes to whatever `sys.stderr` is when a record is emitted, not the stream of the moment the
+    handler was made: a test runner that swaps stderr for a buffer and closes it afterwards (typer's
+    CliRunner) never leaves a handler writing to a closed file."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property  # type: ignore[override]
+    def stream(self):  # type: ignore[override]
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:  # the base class assigns it; the current stderr always wins
+        pass
+
+
 def configure_logging(settings: Settings, service: str) -> logging.Handler:
     """Send the root logger to stderr in the configured format and level; returns the handler.
 
-    Replaces handlers installed by an earlier call, so calling it twice does not double every line.
+    Replaces handlers installed by an earlier call, so calling it twice does not double every line,
+    and the handler follows `sys.stderr` as it is at each record (see `CurrentStderrHandler`).
     """
-    handler = logging.StreamHandler()
+    handler = CurrentStderrHandler()
     handler.set_name("ibe-observability")
     if settings.log_format == "json":
         handler.setFormatter(JsonFormatter(service))

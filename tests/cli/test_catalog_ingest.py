@@ -31,3 +31,61 @@ def test_ingest_of_a_folder_without_dump_fails_cleanly(settings, tmp_path: Path)
     result = CliRunner().invoke(build_app(), ["catalog", "ingest", str(tmp_path)])
     assert result.exit_code == 1
     assert "no full dump in" in result.output and "Traceback" not in result.output
+
+
+def _outcome(checks: dict[str, tuple[bool, str]]) -> dict:
+    return {
+        "success": True,
+        "step_seconds": {},
+        "metadata": {},
+        "checks": checks,
+        "failure": None,
+        "reasons": {},
+    }
+
+
+@pytest.mark.parametrize(
+    ("checks", "exit_code"),
+    [
+        (
+            {
+                "hotels_serving:store_reconciles": (True, "ERROR"),
+                "dim_hotels:warehouse_reconciles": (True, "ERROR"),
+            },
+            0,
+        ),
+        (
+            {
+                "hotels_serving:store_reconciles": (True, "ERROR"),
+                "catalog:catalog_freshness": (False, "WARN"),
+            },
+            0,
+        ),
+        (
+            {
+                "hotels_serving:store_reconciles": (False, "ERROR"),
+                "dim_hotels:warehouse_reconciles": (True, "ERROR"),
+            },
+            3,
+        ),
+    ],
+)
+def test_ingest_exit_code_follows_the_error_checks(
+    settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, checks: dict, exit_code: int
+) -> None:
+    """The exit code a scheduler sees: a failed ERROR check fails the command and is named; a failed
+    WARN check is only printed. (The run itself is stood in for; its outcome has run_ingest's shape.)"""
+    import cli.catalog_ingest as ingest_module
+
+    monkeypatch.setattr(ingest_module, "run_ingest", lambda *args, **kwargs: _outcome(checks))
+    result = CliRunner().invoke(build_app(), ["catalog", "ingest", str(tmp_path)])
+    assert result.exit_code == exit_code, result.output
+    if exit_code:
+        assert "ERROR checks failed: hotels_serving:store_reconciles" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_ingest_help_documents_the_exit_codes(settings) -> None:
+    result = CliRunner().invoke(build_app(), ["catalog", "ingest", "--help"])
+    assert result.exit_code == 0
+    assert "Exit codes" in result.output and "ERROR-severity check failed" in result.output

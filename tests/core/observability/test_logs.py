@@ -1,4 +1,6 @@
+import io
 import logging
+import sys
 
 import orjson
 from opentelemetry import trace
@@ -56,6 +58,25 @@ def test_configure_logging_twice_installs_one_handler(tmp_path):
         assert ours == [handler]
         assert isinstance(handler.formatter, JsonFormatter)
         assert root.level == logging.DEBUG
+    finally:
+        for h in list(root.handlers):
+            if h not in before:
+                root.removeHandler(h)
+        root.setLevel(logging.WARNING)
+
+
+def test_logging_follows_the_current_stderr_after_the_first_one_is_closed(tmp_path, monkeypatch, capsys):
+    root = logging.getLogger()
+    before = list(root.handlers)
+    first = io.StringIO()
+    try:
+        monkeypatch.setattr(sys, "stderr", first)
+        configure_logging(Settings(data_dir=tmp_path, log_format="text", log_level="info"), "ibe-worker")
+        first.close()  # what CliRunner does with its stderr buffer when a command returns
+        second = io.StringIO()
+        monkeypatch.setattr(sys, "stderr", second)
+        logging.getLogger("ibe.test").info("still heard")
+        assert "still heard" in second.getvalue()
     finally:
         for h in list(root.handlers):
             if h not in before:
