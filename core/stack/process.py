@@ -1,7 +1,8 @@
 """Background processes with pid files: start, recognise, stop.
 
-A pid file holds the pid and the command line; a pid whose /proc cmdline no longer matches is
-somebody else's (the pid was reused), so the file is stale and removed rather than trusted.
+A pid file holds the pid, the command line and the process's create time (psutil). A process is
+ours only if all three still match: a pid the kernel reused for another program has another create
+time, so its file is stale and removed rather than trusted, and `down` never signals that program.
 """
 
 from __future__ import annotations
@@ -14,32 +15,71 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
+
+# psutil derives a create time from the kernel's start tick: two reads of one process agree to the
+# tick (10 ms); a reused pid belongs to a process started after ours ended, far more than this apart.
+_SAME_START_S = 0.05
+# Pid files written before create times were recorded: their wall-clock `started_at` is taken just
+# after the spawn, so it trails the create time by the spawn's duration.
+_LEGACY_START_S = 5.0
+
 
 @dataclass(frozen=True)
 class PidRecord:
     pid: int
     command: list[str]
     started_at: float
+    create_time: float | None = None  # psutil's create time; None in pid files of older versions
+
+    def as_json(self) -> str:
+        return json.dumps(
+            {"pid": self.pid, "command": self.command, "started_at": self.started_at,
+             "create_time": self.create_time}
+        )  # fmt: skip
 
 
 def read_pid(pid_file: Path) -> PidRecord | None:
     try:
         data = json.loads(pid_file.read_text())
-        return PidRecord(int(data["pid"]), list(data["command"]), float(data["started_at"]))
-    except (OSError, ValueError, KeyError, TypeError):
+        created = data.get("create_time")
+        return PidRecord(
+            int(data["pid"]),
+            list(data["command"]),
+            float(data["started_at"]),
+            None if created is None else float(created),
+        )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 
 
+def program_name(command: list[str]) -> str:
+    """The program a command runs: `env A=1 dagster dev` runs `dagster`, not `env`."""
+    args = list(command)
+    if args and Path(args[0]).name == "env":
+        args = [a for a in args[1:] if not a.startswith("-") and "=" not in a]
+    return Path(args[0]).name if args else ""
+
+
 def is_ours(record: PidRecord) -> bool:
-    """True if the process is alive and still runs the command we started."""
+    """True if the pid is alive, was created when ours was, and still runs the program we started."""
     try:
-        raw = Path(f"/proc/{record.pid}/cmdline").read_bytes()
-    except OSError:
+        proc = psutil.Process(record.pid)
+        with proc.oneshot():
+            if proc.status() == psutil.STATUS_ZOMBIE:
+                return False  # it has exited
+            created, name, cmdline = proc.create_time(), proc.name(), proc.cmdline()
+    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
         return False
-    if not raw:
-        return False  # a zombie: it has exited
-    # Some servers rewrite their title (valkey: "valkey-server 127.0.0.1:6379"), so match the name.
-    return Path(record.command[0]).name.encode() in raw
+    if record.create_time is not None:
+        if abs(created - record.create_time) > _SAME_START_S:
+            return False
+    elif not 0 <= record.started_at - created <= _LEGACY_START_S:
+        return False
+    # Some servers rewrite their title (valkey: "valkey-server 127.0.0.1:6379"), and a console
+    # script runs as `python .../ibe ...`: the program must be one of the words of its command line.
+    words = {Path(word).name for arg in cmdline for word in arg.split()} | {name}
+    return program_name(record.command) in words
 
 
 def spawn(
@@ -61,8 +101,12 @@ def spawn(
             env={**os.environ, **(env or {})},
             cwd=cwd,
         )
-    record = PidRecord(proc.pid, command, time.time())
-    pid_file.write_text(json.dumps({"pid": record.pid, "command": command, "started_at": record.started_at}))
+    try:
+        created: float | None = psutil.Process(proc.pid).create_time()
+    except psutil.Error:
+        created = None  # it exited at once; the health check reports that with the log's tail
+    record = PidRecord(proc.pid, command, time.time(), created)
+    pid_file.write_text(record.as_json())
     return record
 
 
