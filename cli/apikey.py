@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -9,6 +10,15 @@ import typer
 from cli.output import console, fail
 
 apikey_app = typer.Typer(help="Manage the booking API's keys.")
+
+
+class Scope(StrEnum):
+    """What a key may do (`core.booking.apikeys.SCOPES`, spelled here so `--help` stays instant)."""
+
+    SEARCH = "search"
+    BOOK = "book"
+    INVENTORY = "inventory"
+    ADMIN = "admin"
 
 
 def register(app: typer.Typer) -> None:
@@ -19,7 +29,7 @@ def register(app: typer.Typer) -> None:
 def create(
     partner: str = typer.Option(..., help="Partner id the key belongs to."),
     scope: Annotated[
-        list[str] | None, typer.Option(help="search, book, inventory or admin; repeat (default search).")
+        list[Scope] | None, typer.Option(help="What the key may do; repeat for several (default search).")
     ] = None,
     name: str = typer.Option("", help="A label for the key."),
     rate_per_minute: int = typer.Option(600, min=1, help="Sustained requests a minute."),
@@ -32,7 +42,9 @@ def create(
 
     try:
         with open_store(get_settings()) as store:
-            token, record = create_api_key(store, partner, scope or ["search"], name, rate_per_minute, burst)
+            token, record = create_api_key(
+                store, partner, [s.value for s in scope or [Scope.SEARCH]], name, rate_per_minute, burst
+            )
     except ValueError as exc:
         fail(str(exc))
     except StoreError as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,7 +12,14 @@ import typer
 from cli.catalog import catalog_app
 from cli.output import console, fail, step
 
-DUMPS = ("full", "incremental", "all")
+
+class Dump(StrEnum):
+    """Which dump an ingest reads: `all` is the full dump, then the incremental one."""
+
+    FULL = "full"
+    INCREMENTAL = "incremental"
+    ALL = "all"
+
 
 # Exit codes of `ibe catalog ingest` (also in its --help): a scheduler or a script tells them apart.
 EXIT_OK = 0  # every dump loaded and every ERROR-severity check passed (a failed WARN check is printed)
@@ -146,7 +154,7 @@ def _print_summary(kind: str, outcome: dict[str, Any]) -> None:
 
 def ingest(
     dump_dir: Annotated[Path, typer.Argument(help="Folder holding the dump files (as `ibe catalog generate` writes).")],
-    dump: Annotated[str, typer.Option(help="Which dump to ingest: full, incremental, or all (full then incremental).")] = "full",
+    dump: Annotated[Dump, typer.Option(help="Which dump to ingest (all: the full dump, then the incremental one).")] = Dump.FULL,
     dump_date: Annotated[str | None, typer.Option("--date", help="Dump date (YYYY-MM-DD); default today (UTC).")] = None,
 ) -> None:  # fmt: skip
     """Ingest a RateHawk dump folder: stage, validate, quarantine, load the store and the warehouse.
@@ -158,15 +166,13 @@ def ingest(
       2  usage error (unknown option)
       3  loaded, but an ERROR-severity check failed (named on stderr)
     """
-    if dump not in DUMPS:
-        fail(f"--dump must be one of {', '.join(DUMPS)}")
     if not dump_dir.is_dir():
         fail(f"{dump_dir} is not a folder")
     try:
         when = date.fromisoformat(dump_date) if dump_date else datetime.now(UTC).date()
     except ValueError:
         fail(f"--date {dump_date!r} is not a date (YYYY-MM-DD)")
-    kinds = ("full", "incremental") if dump == "all" else (dump,)
+    kinds = (Dump.FULL.value, Dump.INCREMENTAL.value) if dump is Dump.ALL else (dump.value,)
     for kind in kinds:
         step(f"ingesting the {kind} dump of {when} from {dump_dir}")
         outcome = run_ingest(dump_dir, kind, when)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -17,6 +18,15 @@ from cli.output import console, fail
 
 _SPAN = re.compile(r"^(\d+)([mhdw])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+class Dashboard(StrEnum):
+    """The dashboards a report can show (their uids without `ibe-`; `dashboards.boards.all_boards`)."""
+
+    REVENUE = "revenue"
+    FUNNEL = "funnel"
+    CATALOG_QUALITY = "catalog-quality"
+    PIPELINE_HEALTH = "pipeline-health"
 
 
 def register(app: typer.Typer) -> None:
@@ -36,8 +46,8 @@ def report(
     ] = None,
     last: Annotated[str, typer.Option("--last", help="Time range ending now: 90m, 24h, 7d, 2w.")] = "7d",
     dashboard: Annotated[
-        list[str] | None,
-        typer.Option("--dashboard", "-d", help="Only this dashboard (repeatable): revenue, ..."),
+        list[Dashboard] | None,
+        typer.Option("--dashboard", "-d", help="Only this dashboard (repeatable; default all)."),
     ] = None,
     country: Annotated[
         list[str] | None, typer.Option("--country", help="Hotel country filter (repeatable).")
@@ -57,10 +67,7 @@ def report(
     boards = list(all_boards())
     if dashboard:
         known = {b.uid.removeprefix("ibe-"): b for b in boards}
-        unknown = [d for d in dashboard if d not in known]
-        if unknown:
-            fail(f"unknown dashboard {unknown[0]!r}; choose from {', '.join(sorted(known))}")
-        boards = [known[d] for d in dashboard]
+        boards = [known[d.value] for d in dashboard]
     selected = {k: v for k, v in (("country", country), ("currency", currency)) if v}
     settings = get_settings()
     folder = (out or settings.data_path / "report").resolve()

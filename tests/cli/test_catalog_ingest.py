@@ -11,18 +11,20 @@ from cli.main import build_app
 
 
 @pytest.mark.parametrize(
-    ("args", "message"),
+    ("args", "exit_code", "message"),
     [
-        (["nowhere-at-all"], "is not a folder"),
-        (["{tmp}", "--dump", "weekly"], "--dump must be one of"),
-        (["{tmp}", "--date", "23/11/2026"], "is not a date"),
+        (["nowhere-at-all"], 1, "is not a folder"),
+        (["{tmp}", "--dump", "weekly"], 2, "'weekly' is not one of 'full', 'incremental', 'all'"),
+        (["{tmp}", "--date", "23/11/2026"], 1, "is not a date"),
     ],
 )
 def test_ingest_refuses_bad_arguments_in_one_line(
-    settings, tmp_path: Path, args: list[str], message: str
+    settings, tmp_path: Path, args: list[str], exit_code: int, message: str
 ) -> None:
-    result = CliRunner().invoke(build_app(), ["catalog", "ingest", *(a.format(tmp=tmp_path) for a in args)])
-    assert result.exit_code == 1
+    result = CliRunner(env={"COLUMNS": "200"}).invoke(
+        build_app(), ["catalog", "ingest", *(a.format(tmp=tmp_path) for a in args)]
+    )
+    assert result.exit_code == exit_code
     assert message in result.output
     assert "Traceback" not in result.output
 

@@ -62,8 +62,8 @@ def test_report_filters_and_shows_exact_values(seeded: Any, tmp_path: Path) -> N
 def test_report_errors_are_one_line(seeded: Any, tmp_path: Path) -> None:
     bad = runner.invoke(build_app(), ["report", "--out", str(tmp_path), "--last", "soon"])
     assert bad.exit_code == 1 and "--last 'soon'" in bad.stderr
-    unknown = runner.invoke(build_app(), ["report", "--out", str(tmp_path), "--dashboard", "sales"])
-    assert (
-        unknown.exit_code == 1
-        and "choose from catalog-quality, funnel, pipeline-health, revenue" in unknown.stderr
+    unknown = runner.invoke(
+        build_app(), ["report", "--out", str(tmp_path), "--dashboard", "sales"], env={"COLUMNS": "200"}
     )
+    assert unknown.exit_code == 2  # a usage error: the choices are in --help and in the message
+    assert "'sales' is not one of 'revenue', 'funnel', 'catalog-quality', 'pipeline-health'" in unknown.stderr

