@@ -2,6 +2,6 @@
 
 from core.warehouse.client import Warehouse, WarehouseError
 from core.warehouse.lock import WarehouseBusy
-from core.warehouse.migrate import migrate
+from core.warehouse.migrate import MigrationChanged, MigrationLocked, migrate
 
-__all__ = ["Warehouse", "WarehouseBusy", "WarehouseError", "migrate"]
+__all__ = ["MigrationChanged", "MigrationLocked", "Warehouse", "WarehouseBusy", "WarehouseError", "migrate"]
