@@ -28,7 +28,7 @@ def sink(
 
     from core.config import get_settings
     from core.observability import init_process
-    from core.warehouse import Warehouse, WarehouseError, migrate
+    from core.warehouse import MigrationChanged, MigrationLocked, Warehouse, WarehouseError, migrate
     from streaming.runner import IdleClock, run_process
     from streaming.sink import Sink
 
@@ -36,7 +36,7 @@ def sink(
     warehouse = Warehouse(settings)
     try:
         migrate(warehouse)
-    except WarehouseError as exc:
+    except (WarehouseError, MigrationChanged, MigrationLocked) as exc:
         fail(str(exc))
     init_process(settings, "ibe-sink")  # logs with trace ids, traces, metrics on IBE_METRICS_PORT
     worker = Sink(

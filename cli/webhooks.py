@@ -31,7 +31,7 @@ def webhooks_run(
 
     from core.config import get_settings
     from core.kv import StoreError, open_store
-    from core.observability.metrics import start_metrics_server
+    from core.observability import init_process
     from streaming.runner import run_process
     from streaming.webhooks import WebhookService
 
@@ -40,7 +40,7 @@ def webhooks_run(
         store = open_store(settings)
     except StoreError as exc:
         fail(str(exc))
-    start_metrics_server(settings)
+    init_process(settings, "ibe-webhooks")  # logs with trace ids, traces, metrics on IBE_METRICS_PORT
     service = WebhookService(
         store, settings.kafka_bootstrap_servers, topic_prefix=topic_prefix, group_id=group
     )
@@ -84,6 +84,27 @@ def webhooks_list(partner: str = typer.Argument(..., help="Partner id.")) -> Non
     with open_store(get_settings()) as store:
         regs = webhooks.list_webhooks(store, partner)
     table(["webhook", "url", "events"], [(r.webhook_id, r.url, ", ".join(r.event_types)) for r in regs])
+
+
+@webhooks_app.command("rotate")
+def webhooks_rotate(
+    partner: str = typer.Argument(..., help="Partner id."),
+    webhook_id: str = typer.Argument(..., help="The webhook's id (`ibe webhooks list`)."),
+    overlap_hours: float = typer.Option(24.0, min=0, help="Hours the old secret keeps signing too."),
+) -> None:
+    """Give a webhook a new signing secret; prints it once. Deliveries carry both signatures for the
+    overlap, so the partner can switch keys at any moment within it."""
+    from core import webhooks
+    from core.config import get_settings
+    from core.kv import open_store
+
+    with open_store(get_settings()) as store:
+        try:
+            reg = webhooks.rotate_secret(store, partner, webhook_id, overlap_s=overlap_hours * 3600)
+        except webhooks.WebhookError as exc:
+            fail(str(exc))
+    console.print(f"webhook {reg.webhook_id}: new secret, the old one also signs for {overlap_hours:g} h")
+    console.print(f"signing secret (shown once): {reg.secret}")
 
 
 @webhooks_app.command("dead")

@@ -4,10 +4,13 @@ Framework free: the booking API's `POST /v1/webhooks` route calls `register_webh
 `delete_webhook`, `dead_deliveries` and `replay_dead` from here; the `ibe webhooks` process
 (streaming/webhooks.py) fills and drains the queue.
 
-Signature: every delivery carries `X-IBE-Signature: t=<unix seconds>,v1=<hex>` where the hex is
-HMAC-SHA256(secret, "<t>." + body); a receiver recomputes it with `verify_signature` and rejects old
-timestamps (replay protection). `X-IBE-Event-Id` is the event id, for the receiver's dedup: delivery is at
-least once.
+Signatures follow Standard Webhooks (https://www.standardwebhooks.com), made with the `standardwebhooks`
+library, so a partner verifies with any off-the-shelf implementation (`Webhook(secret).verify(body,
+headers)`): `webhook-id` is the event id (the receiver's dedup key: delivery is at least once, the id is
+the same on every retry), `webhook-timestamp` the unix seconds of the attempt (receivers refuse old
+ones), and `webhook-signature` is `v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">`. Secrets are
+`whsec_<base64>`. After `rotate_secret` the header carries one signature per secret, space separated,
+the new one and the previous ones for the overlap, so a partner switches keys without losing a delivery.
 
 Keys (rows in core/kv/keys.py):
     ("webhook", partner_id, webhook_id)        JSON registration
@@ -18,22 +21,26 @@ Keys (rows in core/kv/keys.py):
 
 from __future__ import annotations
 
+import base64
 import functools
-import hashlib
-import hmac
 import secrets
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import orjson
+from standardwebhooks import Webhook
 
 from core.kv import Store, Transaction, decode_counter, encode_counter, transactional
 from core.kv.keys import WEBHOOK, WEBHOOK_DEAD, WEBHOOK_DUE, WEBHOOK_SEEN
 
-SIGNATURE_HEADER = "X-IBE-Signature"
-EVENT_ID_HEADER = "X-IBE-Event-Id"
+ID_HEADER = "webhook-id"
+TIMESTAMP_HEADER = "webhook-timestamp"
+SIGNATURE_HEADER = "webhook-signature"
+# How long the previous secrets keep signing after a rotation, unless the rotation says otherwise.
+ROTATION_OVERLAP_S = 24 * 3600
 EVENT_TYPE_HEADER = "X-IBE-Event-Type"
 DELIVERY_HEADER = "X-IBE-Delivery"
 ALL_EVENTS = "*"
@@ -62,14 +69,21 @@ class Registration:
     event_types: list[str]
     created_at_ms: int
     active: bool = True
+    previous_secrets: list[str] = field(default_factory=list)  # still signing until previous_until_ms
+    previous_until_ms: int = 0
 
     def wants(self, event_type: str) -> bool:
         return self.active and (ALL_EVENTS in self.event_types or event_type in self.event_types)
 
+    def signing_secrets(self, now_ms: int) -> list[str]:
+        """The current secret, then the previous ones while the rotation overlap lasts."""
+        return [self.secret, *(self.previous_secrets if now_ms < self.previous_until_ms else [])]
+
     def public(self) -> dict[str, object]:
-        """The registration without its secret (what a listing shows)."""
+        """The registration without its secrets (what a listing shows)."""
         data = asdict(self)
         data.pop("secret")
+        data.pop("previous_secrets")
         return data
 
 
@@ -131,7 +145,7 @@ def register_webhook(
         webhook_id=f"wh_{uuid.uuid4().hex[:16]}",
         partner_id=partner_id,
         url=_check_url(url),
-        secret=secret or f"whsec_{secrets.token_hex(24)}",
+        secret=secret or new_secret(),
         event_types=types,
         created_at_ms=_now_ms(),
     )
@@ -169,28 +183,49 @@ def webhooks_for(tr: Transaction, partner_id: str, event_type: str) -> list[Regi
 # -- signatures -----------------------------------------------------------------------------------
 
 
-def sign(secret: str, body: bytes, timestamp: int | None = None) -> str:
-    """The `X-IBE-Signature` header value for `body`."""
-    ts = int(time.time()) if timestamp is None else timestamp
-    digest = hmac.new(secret.encode(), f"{ts}.".encode() + body, hashlib.sha256).hexdigest()
-    return f"t={ts},v1={digest}"
+def new_secret() -> str:
+    """A Standard Webhooks secret: `whsec_` and 32 random bytes in base64."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
-def verify_signature(
-    secret: str, header: str, body: bytes, *, tolerance_s: int = 300, now: int | None = None
-) -> bool:
-    """True if `header` signs `body` with `secret` and its timestamp is within `tolerance_s` of now."""
-    try:
-        fields = dict(part.split("=", 1) for part in header.split(","))
-        ts = int(fields["t"])
-        given = fields["v1"]
-    except (ValueError, KeyError):
-        return False
-    current = int(time.time()) if now is None else now
-    if abs(current - ts) > tolerance_s:
-        return False
-    expected = hmac.new(secret.encode(), f"{ts}.".encode() + body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, given)
+def signed_headers(
+    registration: Registration, msg_id: str, body: bytes, now: datetime | None = None
+) -> dict[str, str]:
+    """The Standard Webhooks headers of one attempt: id, timestamp and a signature per signing secret."""
+    at = now or datetime.now(UTC)
+    secrets_now = registration.signing_secrets(int(at.timestamp() * 1000))
+    return {
+        ID_HEADER: msg_id,
+        TIMESTAMP_HEADER: str(int(at.timestamp())),
+        SIGNATURE_HEADER: " ".join(Webhook(secret).sign(msg_id, at, body) for secret in secrets_now),
+    }
+
+
+@transactional
+def rotate_secret(
+    tr: Transaction,
+    partner_id: str,
+    webhook_id: str,
+    overlap_s: float = ROTATION_OVERLAP_S,
+    now_ms: int | None = None,
+) -> Registration:
+    """Give the registration a new secret; the old one keeps signing too for `overlap_s` (0: at once
+    no longer). Returns the registration with its new secret: show it to the partner once."""
+    raw = tr.get(WEBHOOK.key(partner_id, webhook_id))
+    if raw is None:
+        raise WebhookError(f"no webhook {webhook_id} for partner {partner_id}")
+    now = _now_ms() if now_ms is None else now_ms
+    current = Registration(**orjson.loads(raw))
+    rotated = Registration(
+        **{
+            **asdict(current),
+            "secret": new_secret(),
+            "previous_secrets": current.signing_secrets(now) if overlap_s > 0 else [],
+            "previous_until_ms": now + int(overlap_s * 1000),
+        }
+    )
+    tr.set(WEBHOOK.key(partner_id, webhook_id), orjson.dumps(asdict(rotated)))
+    return rotated
 
 
 # -- delivery queue -------------------------------------------------------------------------------

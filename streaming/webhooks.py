@@ -4,7 +4,8 @@ Two loops in one process:
 - a consumer group on `booking.events` queues one delivery per (event, matching registration) in the
   store, then commits its offsets (a crash in between queues the event again: at least once);
 - a dispatcher claims due deliveries with a lease (so several dispatchers never take the same one, and
-  one that dies mid-attempt leaves it due again), POSTs them signed (core/webhooks.py), and on a failure
+  one that dies mid-attempt leaves it due again), POSTs them signed in the Standard Webhooks format
+  (core/webhooks.py), each attempt in a client span and counted in Prometheus, and on a failure
   (non-2xx, timeout, connection refused) retries with exponential backoff and jitter (base * 2^attempt,
   capped) until the retry window (a day) has passed since the first attempt; then the delivery is parked
   in the partner's dead letters, from which `replay_dead` queues it again.
@@ -22,9 +23,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from opentelemetry import trace
+
 from core import outbox, webhooks
 from core.domain.events import BOOKING_EVENTS, InvalidEvent, decode_event
 from core.kv import Store
+from streaming.metrics import stream_metrics
 from streaming.topics import ensure_topics, group_consumer, topic_specs
 
 log = logging.getLogger(__name__)
@@ -95,7 +99,9 @@ class WebhookService:
                 records = await consumer.getmany(timeout_ms=200, max_records=1000)
                 messages = [m for batch in records.values() for m in batch]
                 if messages:
-                    self.stats.queued += await asyncio.to_thread(self._queue, messages)
+                    queued = await asyncio.to_thread(self._queue, messages)
+                    self.stats.queued += queued
+                    stream_metrics()["webhooks_queued"].inc(queued)
                     await consumer.commit()
         finally:
             await consumer.stop()
@@ -147,23 +153,37 @@ class WebhookService:
         registration = await asyncio.to_thread(
             webhooks.get_webhook, self.store, delivery.partner_id, delivery.webhook_id
         )
+        metrics = stream_metrics()
         if registration is None:
             await asyncio.to_thread(webhooks.park, self.store, delivery, "webhook deleted")
             self.stats.parked += 1
+            metrics["webhooks_parked"].inc()
             return
         body = delivery.body.encode()
         headers = {
             "Content-Type": "application/json",
-            webhooks.SIGNATURE_HEADER: webhooks.sign(registration.secret, body),
-            webhooks.EVENT_ID_HEADER: delivery.event_id,
+            **webhooks.signed_headers(registration, delivery.event_id, body),
             webhooks.EVENT_TYPE_HEADER: delivery.event_type,
             webhooks.DELIVERY_HEADER: delivery.delivery_id,
         }
-        try:
-            response = await client.post(delivery.url, content=body, headers=headers)
-            error = "" if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
-        except Exception as exc:  # network errors of every kind are a failed attempt, retried
-            error = f"{type(exc).__name__}: {exc}"[:300]
+        started = time.monotonic()
+        with trace.get_tracer(__name__).start_as_current_span(
+            "webhook deliver",
+            kind=trace.SpanKind.CLIENT,
+            attributes={"ibe.partner_id": delivery.partner_id, "ibe.event_type": delivery.event_type,
+                        "ibe.webhook.attempt": delivery.attempts + 1, "http.request.method": "POST"},
+        ) as span:  # fmt: skip
+            try:
+                response = await client.post(delivery.url, content=body, headers=headers)
+                span.set_attribute("http.response.status_code", response.status_code)
+                error = "" if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
+            except Exception as exc:  # network errors of every kind are a failed attempt, retried
+                error = f"{type(exc).__name__}: {exc}"[:300]
+            if error:
+                span.set_status(trace.Status(trace.StatusCode.ERROR, error))
+        outcome = "failed" if error else "delivered"
+        metrics["webhook_attempts"].labels(outcome=outcome).inc()
+        metrics["webhook_attempt_seconds"].labels(outcome=outcome).observe(time.monotonic() - started)
         if not error:
             await asyncio.to_thread(webhooks.delivered, self.store, delivery)
             self.stats.delivered += 1
@@ -174,6 +194,7 @@ class WebhookService:
         if next_ms - delivery.first_attempt_at_ms > self.policy.window_s * 1000:
             await asyncio.to_thread(webhooks.park, self.store, delivery, error)
             self.stats.parked += 1
+            metrics["webhooks_parked"].inc()
             log.warning(
                 "webhook %s parked after %d attempts: %s", delivery.delivery_id, delivery.attempts + 1, error
             )

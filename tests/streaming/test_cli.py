@@ -37,3 +37,14 @@ def test_relay_command_publishes_the_outbox_and_exits_when_idle(
     assert result.exit_code == 0, result.output
     assert "published 300 events" in result.output
     assert outbox.published_cursor(store) == 300
+
+
+def test_webhooks_rotate_prints_a_new_secret_once(settings: Settings, store: Store) -> None:
+    reg = webhooks.register_webhook(store, "p_rot_cli", "https://partner.example/h")
+    result = CliRunner().invoke(build_app(), ["webhooks", "rotate", "p_rot_cli", reg.webhook_id])
+    assert result.exit_code == 0, result.output
+    (rotated,) = webhooks.list_webhooks(store, "p_rot_cli")
+    assert rotated.secret in result.output and reg.secret not in result.output
+    assert rotated.previous_secrets == [reg.secret]
+    missing = CliRunner().invoke(build_app(), ["webhooks", "rotate", "p_rot_cli", "wh_nope"])
+    assert missing.exit_code == 1 and "no webhook wh_nope" in missing.output

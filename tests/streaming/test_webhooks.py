@@ -1,15 +1,19 @@
-"""Partner webhooks: registration, signatures, retries with backoff, dead letters and replay."""
+"""Partner webhooks: registration, Standard Webhooks signatures (checked with the `standardwebhooks`
+library's verifier, as a partner would), key rotation, retries with backoff, dead letters and replay."""
 
 from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import orjson
 import pytest
+from prometheus_client import REGISTRY
+from standardwebhooks import Webhook, WebhookVerificationError
 
 from core import webhooks
 from core.domain.events import BookingConfirmed, BookingCreated
@@ -86,13 +90,51 @@ def test_registration_validates_and_hides_the_secret(store: Store) -> None:
     assert webhooks.list_webhooks(store, "p1") == []
 
 
-def test_signature_verifies_and_rejects_tampering_and_old_timestamps() -> None:
-    header = webhooks.sign("whsec_k", b'{"a":1}', timestamp=1_000_000)
-    assert webhooks.verify_signature("whsec_k", header, b'{"a":1}', now=1_000_010)
-    assert not webhooks.verify_signature("whsec_k", header, b'{"a":2}', now=1_000_010)
-    assert not webhooks.verify_signature("whsec_other", header, b'{"a":1}', now=1_000_010)
-    assert not webhooks.verify_signature("whsec_k", header, b'{"a":1}', now=1_000_000 + 301)
-    assert not webhooks.verify_signature("whsec_k", "garbage", b"")
+def test_a_partner_verifies_deliveries_with_the_standard_webhooks_library(store: Store) -> None:
+    reg = webhooks.register_webhook(store, "p_sig", "https://partner.example/hook")
+    body = b'{"type":"booking.confirmed","amount":"80.00"}'
+    headers = webhooks.signed_headers(reg, "ev-1", body)
+    assert headers["webhook-id"] == "ev-1" and headers["webhook-signature"].startswith("v1,")
+    assert abs(int(headers["webhook-timestamp"]) - time.time()) < 5
+    assert Webhook(reg.secret).verify(body, headers) == orjson.loads(body)
+    with pytest.raises(WebhookVerificationError):
+        Webhook(reg.secret).verify(body.replace(b"80.00", b"8.00"), headers)  # tampered
+    with pytest.raises(WebhookVerificationError):
+        Webhook(webhooks.new_secret()).verify(body, headers)  # somebody else's key
+    with pytest.raises(WebhookVerificationError, match="too old"):
+        old = webhooks.signed_headers(reg, "ev-1", body, now=_ago(seconds=600))
+        Webhook(reg.secret).verify(body, old)  # a replayed request
+
+
+def _ago(seconds: float) -> datetime:
+    return datetime.now(UTC) - timedelta(seconds=seconds)
+
+
+def test_after_a_rotation_both_keys_verify_until_the_overlap_ends(store: Store) -> None:
+    reg = webhooks.register_webhook(store, "p_rot", "https://partner.example/hook")
+    rotated = webhooks.rotate_secret(store, "p_rot", reg.webhook_id, overlap_s=3600)
+    assert rotated.secret != reg.secret
+    assert webhooks.get_webhook(store, "p_rot", reg.webhook_id) == rotated
+    body = b'{"a":1}'
+    headers = webhooks.signed_headers(rotated, "ev-2", body)
+    assert len(headers["webhook-signature"].split(" ")) == 2  # one signature per key
+    Webhook(reg.secret).verify(body, headers)  # a partner still on the old key
+    Webhook(rotated.secret).verify(body, headers)  # and one that already switched
+    assert "previous_secrets" not in rotated.public()
+
+    # A rotation whose overlap ended an hour ago: only the newest key signs.
+    two_hours_ago = int((time.time() - 7200) * 1000)
+    again = webhooks.rotate_secret(store, "p_rot", reg.webhook_id, overlap_s=3600, now_ms=two_hours_ago)
+    headers = webhooks.signed_headers(again, "ev-3", body)
+    Webhook(again.secret).verify(body, headers)
+    with pytest.raises(WebhookVerificationError):
+        Webhook(rotated.secret).verify(body, headers)
+    with pytest.raises(webhooks.WebhookError, match="no webhook"):
+        webhooks.rotate_secret(store, "p_rot", "wh_missing")
+
+
+def _attempts(outcome: str) -> float:
+    return REGISTRY.get_sample_value("ibe_webhook_attempts_total", {"outcome": outcome}) or 0.0
 
 
 def test_receiver_failing_three_times_then_gets_signed_events(
@@ -100,6 +142,7 @@ def test_receiver_failing_three_times_then_gets_signed_events(
 ) -> None:
     env = stream_env
     receiver = Receiver(receiver_port, fail_first=3)
+    failed_before, delivered_before = _attempts("failed"), _attempts("delivered")
     try:
         reg = webhooks.register_webhook(env.store, "p_w", receiver.url)
         events = _events("p_w")
@@ -115,10 +158,12 @@ def test_receiver_failing_three_times_then_gets_signed_events(
     assert len(receiver.requests) >= 5 and [r[0] for r in receiver.requests[:3]] == [500, 500, 500]
     got = {}
     for _, headers, body in receiver.ok():
-        assert webhooks.verify_signature(reg.secret, headers[webhooks.SIGNATURE_HEADER], body)
-        got[headers[webhooks.EVENT_ID_HEADER]] = orjson.loads(body)
+        got[headers["webhook-id"]] = Webhook(reg.secret).verify(body, headers)
     mine = {e.event_id: orjson.loads(e.to_json()) for e in events[:2]}
     assert got == mine  # the partner's two events, as on the wire; the other partner's event is not sent
+    # Prometheus counts every attempt (the process serves these on IBE_METRICS_PORT).
+    assert _attempts("failed") - failed_before >= 3
+    assert _attempts("delivered") - delivered_before >= 2
     assert webhooks.due_deliveries(env.store) == []
 
 
@@ -151,7 +196,7 @@ def test_receiver_down_past_the_window_is_parked_then_replayed(
     finally:
         receiver.close()
     (_, headers, _body) = receiver.ok()[0]
-    assert headers[webhooks.EVENT_ID_HEADER] == dead.event_id
+    assert headers["webhook-id"] == dead.event_id
     assert webhooks.dead_deliveries(env.store, "p_down") == []
 
 
