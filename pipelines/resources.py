@@ -29,6 +29,7 @@ from core.catalog.files import LoadFolders
 from core.config import Settings, get_settings
 from core.kv import Store, open_store
 from core.warehouse import Warehouse, migrate
+from pipelines.progress import ProgressBar
 
 
 def _settings(data_dir: str | None, **overrides: object) -> Settings:
@@ -92,7 +93,8 @@ class FetchedDump:
 class DumpSource(ConfigurableResource):
     """Where dumps come from; `fetch` returns the dump files for a partition."""
 
-    def fetch(self, kind: str, landing: Path) -> FetchedDump:
+    def fetch(self, kind: str, landing: Path, progress: Progress | None = None) -> FetchedDump:
+        """The dump files; a download shows a bar on `progress` (bytes, with a total and an ETA)."""
         raise NotImplementedError
 
 
@@ -104,7 +106,7 @@ class LocalDumpFolder(DumpSource):
     incremental_name: str = "hotels_incremental_en.jsonl.zst"
     regions_name: str = "regions.jsonl.zst"
 
-    def fetch(self, kind: str, landing: Path) -> FetchedDump:
+    def fetch(self, kind: str, landing: Path, progress: Progress | None = None) -> FetchedDump:
         folder = Path(self.path).expanduser().resolve()
         hotels = folder / (self.full_name if kind == "full" else self.incremental_name)
         if not hotels.exists():
@@ -125,7 +127,7 @@ class RateHawkDumps(DumpSource):
     not_ready_retries: int = 12
     not_ready_wait_s: float = 600.0
 
-    def fetch(self, kind: str, landing: Path) -> FetchedDump:
+    def fetch(self, kind: str, landing: Path, progress: Progress | None = None) -> FetchedDump:
         from core.ratehawk.client import RateHawkClient
         from core.ratehawk.errors import DumpNotReadyError
 
@@ -134,9 +136,14 @@ class RateHawkDumps(DumpSource):
 
         async def download() -> FetchedDump:
             async with RateHawkClient.from_settings(settings) as client:
-                hotels = await client.download_hotel_dump(
-                    landing / name, language=self.language, incremental=kind == "incremental"
-                )
+                bar = (progress or Progress()).bar("download", None)
+                try:
+                    hotels = await client.download_hotel_dump(
+                        landing / name, language=self.language, incremental=kind == "incremental",
+                        progress=bar.update,
+                    )  # fmt: skip
+                finally:
+                    bar.close()
                 regions = None
                 if kind == "full":
                     link = await client.region_dump(self.language)
@@ -160,6 +167,19 @@ class Progress(ConfigurableResource):
         get_dagster_logger().info(f"{phase}: {message}")
         if self.echo:
             print(f"[{time.strftime('%H:%M:%S')}] {phase:<10} {message}", flush=True)
+
+    def bar(self, phase: str, total: float | None, unit: str = "bytes") -> ProgressBar:
+        """A bar with a total and an ETA: drawn on a terminal, plain lines at each tenth otherwise
+        (in Dagster, lines in the run log)."""
+        from pipelines.progress import ProgressBar
+
+        if self.echo:
+            return ProgressBar(phase, total, unit, say=lambda line: self._echo_line(line))
+        return ProgressBar(phase, total, unit, say=get_dagster_logger().info, tty=False)
+
+    def _echo_line(self, line: str) -> None:
+        get_dagster_logger().info(line)
+        print(f"[{time.strftime('%H:%M:%S')}] {line}", flush=True)
 
 
 class Clock(ConfigurableResource):

@@ -18,6 +18,13 @@ from assets.catalog.metadata import bars, table
 from assets.catalog.partitions import CATALOG_PARTITIONS, GROUP, partition_of
 from core.catalog.stager import stage_dump, stage_regions
 
+
+def share_of_dump(bar, dump_bytes: int, lines: int):
+    """A progress callback for a step that counts lines: the bar's total stays the compressed dump's
+    bytes, and `n` lines done move it by the same share of them."""
+    return lambda n: bar.update(dump_bytes * min(n / lines, 1.0) if lines else 0)
+
+
 LINES_RECONCILE = "lines_reconcile"
 QUARANTINE_SHARE_WARN = "quarantine_share_warn"
 QUARANTINE_SHARE_CEILING = "quarantine_share_ceiling"
@@ -50,7 +57,7 @@ def ratehawk_dump(context: AssetExecutionContext) -> MaterializeResult:
     folders = context.resources.catalog_files.folders(part.dump_date, part.kind)
     progress = context.resources.progress
     progress.say("fetch", f"{part.kind} dump of {part.dump_date}")
-    fetched = context.resources.ratehawk.fetch(part.kind, folders.landing)
+    fetched = context.resources.ratehawk.fetch(part.kind, folders.landing, progress)
     digest = file_digest(fetched.hotels)
     summary = {
         "hotels": str(fetched.hotels),
@@ -102,13 +109,14 @@ def staged_hotels(context: AssetExecutionContext, config: StagingConfig) -> Mate
     progress = context.resources.progress
     dump = folders.read_summary("dump")
     progress.say("stage", f"parsing {Path(dump['hotels']).name}")
-    result = stage_dump(
-        Path(dump["hotels"]),
-        folders.staged,
-        batch_lines=config.batch_lines,
-        progress=lambda n: progress.say("stage", f"{n:,} lines"),
-        workers=config.workers or None,
-    )
+    with progress.bar("stage", dump["bytes"]) as bar:  # compressed bytes read, of the dump's size
+        result = stage_dump(
+            Path(dump["hotels"]),
+            folders.staged,
+            batch_lines=config.batch_lines,
+            workers=config.workers or None,
+            read_progress=bar.update,
+        )
     regions = stage_regions(Path(dump["regions"]), folders.staged) if dump["regions"] else 0
     summary = {"lines": result.lines, "raw_bytes": result.raw_bytes, "problems": result.problems,
                "rows": result.rows, "regions": regions}  # fmt: skip
@@ -173,10 +181,11 @@ def validated_hotels(context: AssetExecutionContext, config: ValidationConfig) -
     staged = folders.read_summary("staged")
     progress.say("validate", "loading the expectation suite")
     suite = hotel_suite()
-    result = validate_staged(
-        folders.staged, Path(dump["hotels"]), folders.validated, suite,
-        progress=lambda n: progress.say("validate", f"{n:,} lines"), frame_rows=config.frame_rows,
-    )  # fmt: skip
+    with progress.bar("validate", dump["bytes"]) as bar:
+        result = validate_staged(
+            folders.staged, Path(dump["hotels"]), folders.validated, suite,
+            progress=share_of_dump(bar, dump["bytes"], staged["lines"]), frame_rows=config.frame_rows,
+        )  # fmt: skip
     folders.write_summary("validated", result.as_metadata())
     progress.say(
         "validate",

@@ -16,7 +16,7 @@ from dagster import (
     asset_check,
 )
 
-from assets.catalog.ingest import validated_hotels
+from assets.catalog.ingest import share_of_dump, validated_hotels
 from assets.catalog.partitions import CATALOG_PARTITIONS, FULL, GROUP, partition_of
 from core.catalog.dumpfile import iter_lines
 from core.catalog.serving import ServingLoad, ServingRow, get_raw_hotels, last_full_load
@@ -82,7 +82,12 @@ def hotels_serving(context: AssetExecutionContext) -> MaterializeResult:
         else:
             if load.state.rows_done:
                 progress.say("store", f"resuming {load.state.load_id} after {load.state.rows_done:,} rows")
-            load.write(serving_rows(Path(dump["hotels"]), accepted), progress=_every(progress, 20_000))
+            with progress.bar("store", dump["bytes"]) as bar:
+                on_rows = share_of_dump(bar, dump["bytes"], validated["accepted"])
+                load.write(
+                    serving_rows(Path(dump["hotels"]), accepted),
+                    progress=lambda state: on_rows(state.rows_done),
+                )
             if part.kind == FULL:
                 gone = load.take_off_sale_missing(_listed_hids(accepted))
                 progress.say("store", f"{gone:,} hotels no longer in the full dump taken off sale")
@@ -123,18 +128,6 @@ def hotels_serving(context: AssetExecutionContext) -> MaterializeResult:
             ),
         ],
     )
-
-
-def _every(progress, rows: int):
-    """A progress callback that speaks once per `rows` rows applied."""
-    last = [0]
-
-    def say(state) -> None:
-        if state.rows_done - last[0] >= rows:
-            last[0] = state.rows_done
-            progress.say("store", f"{state.rows_done:,} rows applied ({state.written:,} written)")
-
-    return say
 
 
 def _region_records(path: Path) -> Iterator[dict]:

@@ -14,7 +14,7 @@ from dagster import (
     multi_asset,
 )
 
-from assets.catalog.ingest import staged_hotels, validated_hotels
+from assets.catalog.ingest import share_of_dump, staged_hotels, validated_hotels
 from assets.catalog.metadata import bars, table
 from assets.catalog.partitions import CATALOG_PARTITIONS, GROUP, partition_of
 from core.catalog.files import LoadFolders
@@ -66,15 +66,14 @@ def catalog_tables(context: AssetExecutionContext) -> Iterator[MaterializeResult
     load's own earlier rows are deleted first, so a re-run changes nothing. A full dump also writes
     a deleted row for each hotel it no longer lists.
     """
-    spec, folders, _ = _spec(context)
+    spec, folders, dump = _spec(context)
     progress = context.resources.progress
     validated = folders.read_summary("validated")
     warehouse = context.resources.warehouse.open()
     catalog = CatalogWarehouse(warehouse)
     progress.say("warehouse", f"bulk loading {spec.load_id} (version {spec.version})")
-    counts = catalog.load(
-        spec, progress=lambda line: progress.say("warehouse", f"lines up to {line:,} loaded")
-    )
+    with progress.bar("warehouse", dump["bytes"]) as bar:
+        counts = catalog.load(spec, progress=share_of_dump(bar, dump["bytes"], validated["lines"]))
     progress.say("warehouse", ", ".join(f"{t} {n:,}" for t, n in counts.items() if t != "catalog_quarantine"))
     for name in _TABLE_DOCS:
         yield MaterializeResult(

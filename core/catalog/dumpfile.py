@@ -20,6 +20,7 @@ READ_BYTES = 4 << 20
 class LineBatch:
     first_line: int  # 1-based number of lines[0]
     lines: list[bytes]
+    read_bytes: int = 0  # compressed bytes of the file read when the batch was complete (progress)
 
     def numbered(self) -> Iterator[tuple[int, bytes]]:
         return enumerate(self.lines, start=self.first_line)
@@ -32,8 +33,10 @@ class TruncatedDump(ValueError):
 BOM = b"\xef\xbb\xbf"  # the UTF-8 byte-order mark some exporters write at the start of a file
 
 
-def iter_lines(path: Path | str) -> Iterator[bytes]:
+def iter_lines(path: Path | str, read: list[int] | None = None) -> Iterator[bytes]:
     """Every line of a zstd JSON-lines file, without its line break (a final empty line is dropped).
+
+    `read`, when given, is a one-item list kept at the compressed bytes read so far (for progress).
 
     A UTF-8 byte-order mark at the start of a line (a file's first line, or the first line of a file
     concatenated onto another) is not part of the record and is dropped. A zstd stream that stops
@@ -45,6 +48,8 @@ def iter_lines(path: Path | str) -> Iterator[bytes]:
         in_frame = False  # bytes of the current frame were read, its end not yet
         pending = b""
         while chunk := fh.read(READ_BYTES):
+            if read is not None:
+                read[0] += len(chunk)
             while chunk:
                 in_frame = True
                 block = frame.decompress(chunk)
@@ -74,14 +79,15 @@ def iter_batches(path: Path | str, batch_lines: int = 10_000) -> Iterator[LineBa
     """The file's lines in batches of `batch_lines`."""
     batch: list[bytes] = []
     first = 1
-    for line in iter_lines(path):
+    read = [0]
+    for line in iter_lines(path, read):
         batch.append(line)
         if len(batch) >= batch_lines:
-            yield LineBatch(first, batch)
+            yield LineBatch(first, batch, read[0])
             first += len(batch)
             batch = []
     if batch:
-        yield LineBatch(first, batch)
+        yield LineBatch(first, batch, read[0])
 
 
 def pick_lines(path: Path | str, wanted: Iterable[int]) -> Iterator[tuple[int, bytes]]:

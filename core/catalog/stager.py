@@ -134,8 +134,11 @@ def stage_dump(
     batch_lines: int = 5_000,
     progress: Callable[[int], None] | None = None,
     workers: int | None = None,
+    read_progress: Callable[[int], None] | None = None,
 ) -> StagingResult:
     """Stage a hotel dump into `folder/<table>.parquet`; returns line and row counts.
+
+    `progress(lines)` and `read_progress(compressed_bytes_read)` are called after each batch.
 
     `workers` parsing processes (default: 2 for a dump of 64 MB or more, else parse in-process).
     """
@@ -158,6 +161,8 @@ def stage_dump(
                 result.problems[kind] = result.problems.get(kind, 0) + n
             if progress is not None:
                 progress(result.lines)
+            if read_progress is not None:
+                read_progress(staged.read_bytes)
     finally:
         writer.close()
     result.rows = dict(writer.rows)

@@ -360,6 +360,7 @@ class StagedBatch:
     lines: int
     raw_bytes: int
     problems: Counter[str]
+    read_bytes: int = 0  # compressed bytes of the dump read up to the end of this batch
 
 
 def stage_lines(batch: LineBatch, fast: bool = True) -> StagedBatch:
@@ -383,7 +384,7 @@ def stage_lines(batch: LineBatch, fast: bool = True) -> StagedBatch:
             extras.append(decoded[1])
     if not line_nos:
         return StagedBatch({t: general.arrow(t) for t in TABLES}, len(batch.lines), general.raw_bytes,
-                           general.problems)  # fmt: skip
+                           general.problems, batch.read_bytes)  # fmt: skip
     typed = columnar.build(line_nos, raws, extras, [content_hash(raw) for raw in raws])
     if typed is None:  # Arrow refused the batch (a key repeated in a line): stage it the general way
         return stage_lines(batch, fast=False)
@@ -393,7 +394,7 @@ def stage_lines(batch: LineBatch, fast: bool = True) -> StagedBatch:
         others = general.arrow(table)
         tables[table] = _in_line_order(rows, others) if others.num_rows else rows
     raw_bytes = general.raw_bytes + sum(len(raw) for raw in raws)
-    return StagedBatch(tables, len(batch.lines), raw_bytes, general.problems)
+    return StagedBatch(tables, len(batch.lines), raw_bytes, general.problems, batch.read_bytes)
 
 
 def _in_line_order(a: pa.Table, b: pa.Table) -> pa.Table:
