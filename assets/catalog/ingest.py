@@ -14,6 +14,7 @@ from dagster import (
     asset,
 )
 
+from assets.catalog.conventions import CODE_VERSION, FRESHNESS, OWNERS, tags
 from assets.catalog.metadata import bars, table
 from assets.catalog.partitions import CATALOG_PARTITIONS, GROUP, partition_of
 from core.catalog.stager import stage_dump, stage_regions
@@ -44,6 +45,10 @@ def file_digest(path: Path) -> str:
     partitions_def=CATALOG_PARTITIONS,
     required_resource_keys={"ratehawk", "catalog_files", "progress"},
     kinds={"python"},
+    owners=OWNERS,
+    tags=tags("landing"),
+    code_version=CODE_VERSION,
+    freshness_policy=FRESHNESS,
 )
 def ratehawk_dump(context: AssetExecutionContext) -> MaterializeResult:
     """RateHawk's hotel dump for the partition's date and kind, in the landing folder.
@@ -95,6 +100,10 @@ class StagingConfig(Config):
     deps=[ratehawk_dump],
     required_resource_keys={"catalog_files", "progress"},
     kinds={"polars", "parquet"},
+    owners=OWNERS,
+    tags=tags("staging"),
+    code_version=CODE_VERSION,
+    freshness_policy=FRESHNESS,
 )
 def staged_hotels(context: AssetExecutionContext, config: StagingConfig) -> MaterializeResult:
     """Every dump line as typed rows in Parquet: hotels, room groups, amenities, images, descriptions, regions.
@@ -153,6 +162,10 @@ class ValidationConfig(Config):
     deps=[staged_hotels],
     required_resource_keys={"catalog_files", "progress"},
     kinds={"great_expectations", "parquet"},
+    owners=OWNERS,
+    tags=tags("validated"),
+    code_version=CODE_VERSION,
+    freshness_policy=FRESHNESS,
     check_specs=[
         AssetCheckSpec(LINES_RECONCILE, asset="validated_hotels", blocking=True,
                        description="dump lines = accepted + quarantined"),

@@ -2,31 +2,27 @@
 
 import random
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 
 import polars as pl
 from dagster import (
-    AssetCheckExecutionContext,
     AssetCheckResult,
     AssetCheckSpec,
     AssetExecutionContext,
     MaterializeResult,
     asset,
-    asset_check,
 )
 
+from assets.catalog.conventions import CODE_VERSION, FRESHNESS, OWNERS, tags
 from assets.catalog.ingest import share_of_dump, validated_hotels
 from assets.catalog.partitions import CATALOG_PARTITIONS, FULL, GROUP, partition_of
 from core.catalog.dumpfile import iter_lines
-from core.catalog.serving import ServingLoad, ServingRow, get_raw_hotels, last_full_load
+from core.catalog.serving import ServingLoad, ServingRow, get_raw_hotels
 from core.catalog.stager import iter_row_groups
 from core.catalog.staging import content_hash
 
 STORE_RECONCILES = "store_reconciles"
 SERVING_POOL = "catalog_serving"  # loads are applied one at a time (give the pool a limit of 1)
-CATALOG_FRESHNESS = "catalog_freshness"
-MAX_FULL_AGE_DAYS = 8
 SAMPLE_HOTELS = 200
 
 _ROW_COLUMNS = ["line_no", "hid", "content_hash", "region_id", "latitude", "longitude", "deleted"]
@@ -51,6 +47,10 @@ def serving_rows(dump: Path, accepted: Path) -> Iterator[ServingRow]:
     deps=[validated_hotels],
     required_resource_keys={"store", "catalog_files", "progress"},
     kinds={"foundationdb"},
+    owners=OWNERS,
+    tags=tags("serving"),
+    code_version=CODE_VERSION,
+    freshness_policy=FRESHNESS,
     pool=SERVING_POOL,
     check_specs=[
         AssetCheckSpec(STORE_RECONCILES, asset="hotels_serving",
@@ -158,20 +158,3 @@ def _sample_matches(store, accepted: Path) -> tuple[bool, int]:
         if (raw is not None) if deleted else (raw is None or content_hash(raw) != digest):
             return False, len(picked)
     return True, len(picked)
-
-
-@asset_check(asset=hotels_serving, required_resource_keys={"store", "clock"},
-             description=f"the newest full dump on sale is at most {MAX_FULL_AGE_DAYS} days old")  # fmt: skip
-def catalog_freshness(context: AssetCheckExecutionContext) -> AssetCheckResult:
-    """The weekly full dump must not grow old: fails when the newest published one is over 8 days old."""
-    with context.resources.store.open() as store:
-        pointer = last_full_load(store)
-    if pointer is None or pointer.dump_date is None:
-        return AssetCheckResult(passed=False, metadata={"last_full_load": "none"})
-    today = context.resources.clock.today()
-    age = (today - date.fromisoformat(pointer.dump_date)).days
-    return AssetCheckResult(
-        passed=age <= MAX_FULL_AGE_DAYS,
-        metadata={"last_full_load": pointer.load_id, "dump_date": pointer.dump_date, "age_days": age,
-                  "max_age_days": MAX_FULL_AGE_DAYS, "checked_on": today.isoformat()},
-    )  # fmt: skip

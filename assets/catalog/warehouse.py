@@ -14,9 +14,11 @@ from dagster import (
     multi_asset,
 )
 
+from assets.catalog.conventions import CODE_VERSION, FRESHNESS, OWNERS, tags
 from assets.catalog.ingest import share_of_dump, staged_hotels, validated_hotels
 from assets.catalog.metadata import bars, table
 from assets.catalog.partitions import CATALOG_PARTITIONS, GROUP, partition_of
+from assets.table_metadata import table_metadata
 from core.catalog.files import LoadFolders
 from core.catalog.warehouse_load import CatalogWarehouse, LoadSpec
 
@@ -47,7 +49,8 @@ def _spec(context: AssetExecutionContext) -> tuple[LoadSpec, LoadFolders, dict]:
 @multi_asset(
     specs=[
         AssetSpec(name, deps=[validated_hotels, staged_hotels], group_name=GROUP, description=doc,
-                  kinds={"clickhouse"})
+                  kinds={"clickhouse"}, owners=OWNERS, tags=tags("warehouse"), code_version=CODE_VERSION,
+                  freshness_policy=FRESHNESS)
         for name, doc in _TABLE_DOCS.items()
     ],
     partitions_def=CATALOG_PARTITIONS,
@@ -78,7 +81,12 @@ def catalog_tables(context: AssetExecutionContext) -> Iterator[MaterializeResult
     for name in _TABLE_DOCS:
         yield MaterializeResult(
             asset_key=name,
-            metadata={"rows_loaded": counts[name], "load_id": spec.load_id, "version": spec.version},
+            metadata={
+                "rows_loaded": counts[name],
+                "load_id": spec.load_id,
+                "version": spec.version,
+                **table_metadata(warehouse, name, counts[name]),
+            },
         )
     rec = catalog.reconcile(spec)
     listed = validated["accepted"] - validated["deleted"]
@@ -100,6 +108,10 @@ def catalog_tables(context: AssetExecutionContext) -> Iterator[MaterializeResult
     deps=[validated_hotels],
     required_resource_keys={"warehouse", "catalog_files", "progress"},
     kinds={"clickhouse", "parquet"},
+    owners=OWNERS,
+    tags=tags("quarantine"),
+    code_version=CODE_VERSION,
+    freshness_policy=FRESHNESS,
     check_specs=[
         AssetCheckSpec(QUARANTINE_RECONCILES, asset="quarantine",
                        description="every rejected line is in the quarantine table, with at least one reason"),
@@ -148,6 +160,7 @@ def quarantine(context: AssetExecutionContext) -> MaterializeResult:
             ),
             "parquet": MetadataValue.path(str(spec.quarantine)),
             "dump": MetadataValue.path(str(Path(dump["hotels"]))),
+            **table_metadata(warehouse, "catalog_quarantine", loaded),
         },
         check_results=[
             AssetCheckResult(

@@ -15,7 +15,9 @@ import dagster as dg
 from assets.reconciliation.compare import Difference, compare, mart_entries, store_entries
 from assets.revenue.assets import revenue_bookings_daily, revenue_daily_by_country
 from assets.revenue.charts import bar_chart_markdown
+from assets.revenue.conventions import CODE_VERSION, FOLLOW_BOOKINGS, FRESHNESS, OWNERS, tags
 from assets.revenue.partitions import DAILY_PARTITIONS, partition_day
+from assets.table_metadata import table_metadata
 from core.warehouse import Warehouse
 
 GROUP = "reconciliation"
@@ -41,6 +43,8 @@ SELECT sum(bookings_confirmed), sum(bookings_cancelled)
 FROM {db}.revenue_daily_by_country
 WHERE day = %(day)s
 """
+
+DAY_ROWS = "SELECT checked_at FROM {db}.revenue_reconciliation WHERE day = %(day)s"
 
 HISTORY = """
 SELECT day, argMax(store_confirmed, checked_at), argMax(mart_confirmed, checked_at),
@@ -94,6 +98,11 @@ def _chart(warehouse: Warehouse, day: date) -> str:
     group_name=GROUP,
     kinds={"clickhouse"},
     deps=[revenue_bookings_daily, revenue_daily_by_country],
+    code_version=CODE_VERSION,
+    owners=OWNERS,
+    tags=tags("reconciliation"),
+    freshness_policy=FRESHNESS,
+    automation_condition=FOLLOW_BOOKINGS,
     check_specs=[
         dg.AssetCheckSpec(
             CHECK,
@@ -178,6 +187,7 @@ def revenue_reconciliation(context: dg.AssetExecutionContext) -> dg.MaterializeR
             "realtime_mart_confirmed": dg.MetadataValue.int(realtime[0]),
             "differing_bookings": dg.MetadataValue.int(len(differences)),
             "trend": dg.MetadataValue.md(_chart(handle, day)),
+            **table_metadata(handle, ASSET, len(_query(handle, DAY_ROWS, day))),
         },
         check_results=[
             dg.AssetCheckResult(

@@ -17,7 +17,17 @@ import dagster as dg
 
 from assets.revenue import sql
 from assets.revenue.charts import bar_chart_markdown
+from assets.revenue.conventions import (
+    CODE_VERSION,
+    FOLLOW_BOOKINGS,
+    FRESHNESS,
+    OWNERS,
+    SETTLE_YESTERDAY,
+    tags,
+)
 from assets.revenue.partitions import DAILY_PARTITIONS, partition_day
+from assets.revenue.stream_events import TABLE as SINK_TABLE
+from assets.table_metadata import table_metadata
 from core.warehouse import Warehouse
 
 GROUP = "revenue"
@@ -60,6 +70,7 @@ def _summary(warehouse: Warehouse, table: str, totals_sql: str, day: date) -> di
         warehouse, totals_sql.replace("{table}", table), day
     )[0]
     return {
+        **table_metadata(warehouse, table, rows),  # the day's rows
         "day": dg.MetadataValue.text(day.isoformat()),
         "rows": dg.MetadataValue.int(int(rows)),
         "bookings_confirmed": dg.MetadataValue.int(int(confirmed)),
@@ -74,7 +85,12 @@ def _summary(warehouse: Warehouse, table: str, totals_sql: str, day: date) -> di
     partitions_def=DAILY_PARTITIONS,
     group_name=GROUP,
     kinds={"clickhouse"},
-    code_version="1",
+    deps=[SINK_TABLE],
+    code_version=CODE_VERSION,
+    owners=OWNERS,
+    tags=tags("facts"),
+    freshness_policy=FRESHNESS,
+    automation_condition=SETTLE_YESTERDAY,
     required_resource_keys={"warehouse"},
 )
 def revenue_bookings_daily(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
@@ -94,7 +110,11 @@ def _mart(table: str, insert: str, key: str, label: str):  # type: ignore[no-unt
         group_name=GROUP,
         kinds={"clickhouse"},
         deps=[revenue_bookings_daily],
-        code_version="1",
+        code_version=CODE_VERSION,
+        owners=OWNERS,
+        tags=tags("mart"),
+        freshness_policy=FRESHNESS,
+        automation_condition=FOLLOW_BOOKINGS,
         required_resource_keys={"warehouse"},
         description=f"Net revenue per day and {label} in the reporting currency, with confirmed and "
         f"cancelled booking counts; the sum of revenue_bookings_daily for the day. Table: {table}.",

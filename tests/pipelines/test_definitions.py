@@ -1,16 +1,15 @@
-"""The one Definitions loads (as `dagster dev -w workspace.yaml` would), with the catalog graph and schedules."""
+"""The one Definitions loads (as `dagster dev -w workspace.yaml` would): the catalog graph, the revenue marts,
+their triggers, and the conventions every asset follows (owners, tags, code version, freshness)."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 
-from dagster import AssetKey, build_schedule_context
+from dagster import AssetKey
 
-from pipelines.catalog import catalog_daily_incremental, catalog_weekly_full
 from pipelines.definitions import build_definitions
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,7 +19,14 @@ CATALOG_ASSETS = {
 }  # fmt: skip
 
 
-def test_definitions_load_with_every_catalog_asset_check_and_schedule(settings) -> None:
+TABLE_ASSETS = {
+    "dim_hotels", "dim_regions", "hotel_room_groups", "hotel_amenities", "quarantine", "stream_events",
+    "revenue_bookings_daily", "revenue_daily_by_region", "revenue_daily_by_country", "revenue_daily_by_chain",
+    "revenue_reconciliation",
+}  # fmt: skip
+
+
+def test_definitions_load_with_every_catalog_asset_check_and_sensor(settings) -> None:
     defs = build_definitions()
     repo = defs.get_repository_def()
     graph = repo.asset_graph
@@ -33,18 +39,29 @@ def test_definitions_load_with_every_catalog_asset_check_and_schedule(settings) 
         assert (node.description or "").strip(), f"{name} has no description for the UI"
     checks = {k.name for k in graph.asset_check_keys}
     assert {"lines_reconcile", "quarantine_share_warn", "quarantine_share_ceiling", "store_reconciles",
-            "warehouse_reconciles", "quarantine_reconciles", "catalog_freshness"} <= checks  # fmt: skip
+            "warehouse_reconciles", "quarantine_reconciles"} <= checks  # fmt: skip
     assert repo.get_job("catalog_ingest").partitions_def is not None
-    assert {s.name for s in repo.schedule_defs} >= {"catalog_weekly_full", "catalog_daily_incremental"}
+    sensors = {s.name: s for s in repo.sensor_defs}
+    assert set(sensors) == {"catalog_dump_ready", "run_failure_webhook", "automation"}
+    assert sensors["catalog_dump_ready"].job_name == "catalog_ingest"
+    assert not repo.schedule_defs  # the catalog starts on the supplier's readiness, the marts on conditions
 
 
-def test_schedules_ask_for_the_right_partition() -> None:
-    monday = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
-    full = catalog_weekly_full(build_schedule_context(scheduled_execution_time=monday))
-    assert full.partition_key.keys_by_dimension == {"date": "2026-11-23", "dump": "full"}
-    daily = catalog_daily_incremental(build_schedule_context(scheduled_execution_time=monday))
-    assert daily.partition_key.keys_by_dimension == {"date": "2026-11-23", "dump": "incremental"}
-    assert full.run_key != daily.run_key
+def test_every_asset_has_owners_tags_a_code_version_and_the_tables_a_freshness_policy(settings) -> None:
+    graph = build_definitions().get_repository_def().asset_graph
+    nodes = {k.to_user_string(): graph.get(k) for k in graph.get_all_asset_keys()}
+    assert set(nodes) >= CATALOG_ASSETS | TABLE_ASSETS
+    for name, node in nodes.items():
+        assert node.code_version, f"{name} has no code version"
+        assert node.owners and all(o.startswith("team:") for o in node.owners), name
+        assert {"domain", "layer"} <= set(node.tags), name
+        if name != "stream_events":  # written by the sink, not by Dagster: observed, not held to a policy
+            assert node.freshness_policy is not None, f"{name} has no freshness policy"
+    assert {n for n, node in nodes.items() if node.automation_condition is not None} == {
+        "stream_events", "revenue_bookings_daily", "revenue_daily_by_region", "revenue_daily_by_country",
+        "revenue_daily_by_chain", "revenue_reconciliation",
+    }  # fmt: skip
+    assert nodes["stream_events"].is_observable and nodes["stream_events"].group_name == "streams"
 
 
 def test_dagster_validates_the_workspace(tmp_path: Path) -> None:
