@@ -16,7 +16,7 @@ from pipelines.definitions import build_definitions
 ROOT = Path(__file__).resolve().parents[2]
 CATALOG_ASSETS = {
     "ratehawk_dump", "staged_hotels", "validated_hotels", "hotels_serving", "dim_hotels", "dim_regions",
-    "hotel_room_groups", "hotel_amenities", "quarantine",
+    "hotel_room_groups", "hotel_amenities", "quarantine", "hotel_search_index",
 }  # fmt: skip
 
 
@@ -33,7 +33,8 @@ def test_definitions_load_with_every_catalog_asset_check_and_schedule(settings) 
         assert (node.description or "").strip(), f"{name} has no description for the UI"
     checks = {k.name for k in graph.asset_check_keys}
     assert {"lines_reconcile", "quarantine_share_warn", "quarantine_share_ceiling", "store_reconciles",
-            "warehouse_reconciles", "quarantine_reconciles", "catalog_freshness"} <= checks  # fmt: skip
+            "warehouse_reconciles", "quarantine_reconciles", "catalog_freshness",
+            "search_index_matches_catalog"} <= checks  # fmt: skip
     assert repo.get_job("catalog_ingest").partitions_def is not None
     assert {s.name for s in repo.schedule_defs} >= {"catalog_weekly_full", "catalog_daily_incremental"}
 
