@@ -110,6 +110,7 @@ def lifespan_for(settings: Settings, config: AppConfig) -> Callable[[FastAPI], A
             yield
         finally:
             await search_events.close()
+            await services.cache.aclose()
             await asyncio.gather(ratehawk.aclose(), redis.aclose(), return_exceptions=True)
             search.close()
             store.close()
