@@ -39,9 +39,16 @@ CHROME_FLAGS = ("--headless --no-sandbox --disable-gpu --disable-quic --no-first
 HOTELS = 300
 
 
-def wrk(url: str, connections: int, seconds: int, what: str = "hotel page from the page cache") -> str:
+def wrk(
+    url: str,
+    connections: int,
+    seconds: int,
+    what: str = "hotel page from the page cache",
+    token: str | None = None,
+) -> str:
+    auth = ["-H", f"Authorization: Bearer {token}"] if token else []
     out = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", url],
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", *auth, url],
         capture_output=True, text=True, timeout=seconds + 30, check=True,
     ).stdout  # fmt: skip
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)

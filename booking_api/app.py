@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from booking_api import problems
 from booking_api.metrics import MetricsMiddleware
-from booking_api.routes import bookings, catalog, health, inventory, search, webhooks
+from booking_api.routes import bookings, catalog, health, inventory, search, suggest, webhooks
 from booking_api.services import AppConfig, lifespan_for
 from booking_api.tracing import TraceIdMiddleware
 from core.config import Settings, get_settings
@@ -27,7 +27,7 @@ def create_app(settings: Settings | None = None, config: AppConfig | None = None
         lifespan=lifespan_for(settings, config or AppConfig()),
     )
     problems.install(app)
-    for module in (health, catalog, search, bookings, inventory, webhooks):
+    for module in (health, catalog, suggest, search, bookings, inventory, webhooks):
         app.include_router(module.router)
     app.add_middleware(MetricsMiddleware)
     app.add_middleware(TraceIdMiddleware)

@@ -19,6 +19,7 @@ from booking_api.ratelimit import RateLimiter
 from booking_api.temporal.starter import SagaStarter
 from core.config import Settings
 from core.kv import Store, Transaction
+from core.search import SearchIndex
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -42,6 +43,7 @@ class Services:
     cache: SearchCache
     search_events: EventBuffer
     hotels: HotelSummaries
+    search: SearchIndex
     key_cache: dict[str, tuple[float, Any]] = field(default_factory=dict)
 
     async def tx(self, fn: Callable[[Transaction], R]) -> R:
@@ -75,8 +77,10 @@ def lifespan_for(settings: Settings, config: AppConfig) -> Callable[[FastAPI], A
 
         from core.kv import open_store
         from core.ratehawk.client import RateHawkClient
+        from core.search import open_search_index
 
         store = open_store(settings)
+        search = open_search_index(settings)
         redis = Redis.from_url(settings.redis_target, socket_timeout=2.0, socket_connect_timeout=2.0)
         # RateHawk's limits are per key: every API process and worker paces through one budget in Redis.
         ratehawk = RateHawkClient.from_settings(
@@ -98,6 +102,7 @@ def lifespan_for(settings: Settings, config: AppConfig) -> Callable[[FastAPI], A
             cache=SearchCache(redis, ttl_s=config.search_cache_ttl_s, prefix=config.redis_prefix + "serp:"),
             search_events=search_events,
             hotels=HotelSummaries(store, anyio.to_thread.run_sync),
+            search=search,
         )
         search_events.start()
         app.state.services = services
@@ -105,7 +110,9 @@ def lifespan_for(settings: Settings, config: AppConfig) -> Callable[[FastAPI], A
             yield
         finally:
             await search_events.close()
+            await services.cache.aclose()
             await asyncio.gather(ratehawk.aclose(), redis.aclose(), return_exceptions=True)
+            search.close()
             store.close()
 
     return lifespan

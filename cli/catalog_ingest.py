@@ -130,6 +130,7 @@ def _print_summary(kind: str, outcome: dict[str, Any]) -> None:
         ("warehouse: hotel_amenities rows written", meta.get("hotel_amenities", {}).get("rows_loaded")),
         ("warehouse: dim_regions rows written", meta.get("dim_regions", {}).get("rows_loaded")),
         ("warehouse: catalog_quarantine rows", meta.get("quarantine", {}).get("quarantined")),
+        ("search index: hotels", meta.get("hotel_search_index", {}).get("hotels_in_index")),
     ]
     table(("count", "value"), [(k, f"{v:,}" if isinstance(v, int) else v) for k, v in rows if v is not None],
           title=f"catalog ingest ({kind})")  # fmt: skip

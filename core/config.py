@@ -4,7 +4,7 @@ Nothing happens at import: call `get_settings()` (cached) where settings are nee
 `get_settings.cache_clear()` in tests that change the environment.
 
 An engine whose address is set (`IBE_KAFKA_BOOTSTRAP`, `IBE_TEMPORAL_ADDRESS`, `IBE_REDIS_URL`,
-`IBE_CLICKHOUSE_URL`, `FDB_CLUSTER_FILE`) is used as it is; an engine left unset runs embedded,
+`IBE_CLICKHOUSE_URL`, `IBE_SEARCH_URL`, `FDB_CLUSTER_FILE`) is used as it is; an engine left unset runs embedded,
 with its files and logs under one data folder (`IBE_DATA_DIR`, default `./.ibe`).
 """
 
@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     temporal_address: str | None = None
     redis_url: str | None = None
     clickhouse_url: str | None = None
+    search_url: str | None = Field(
+        default=None, description="Elasticsearch/OpenSearch URL; unset: the embedded Tantivy index."
+    )
     fdb_cluster_file: Path | None = Field(
         default=None, validation_alias=AliasChoices("FDB_CLUSTER_FILE", "IBE_FDB_CLUSTER_FILE")
     )
@@ -104,6 +107,11 @@ class Settings(BaseSettings):
     def warehouse_path(self) -> Path:
         """chDB data folder of the embedded warehouse."""
         return self.data_path / "warehouse"
+
+    @property
+    def search_path(self) -> Path:
+        """Tantivy folder of the embedded search index."""
+        return self.data_path / "search"
 
     @property
     def dagster_home(self) -> Path:

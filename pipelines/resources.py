@@ -7,6 +7,7 @@ settings (`IBE_*`), with optional overrides, when it is used, never at import:
 |----------------|----------------------------------------|--------------------------------------------|
 | `store`        | TransactionalStore (FoundationDB/SQLite) | a tmp data_dir in tests                  |
 | `warehouse`    | AnalyticsWarehouse (ClickHouse/chDB)   | a tmp data_dir in tests                    |
+| `search`       | SearchIndexResource (Elasticsearch/Tantivy) | a tmp data_dir in tests               |
 | `ratehawk`     | RateHawkDumps (API or simulator)       | LocalDumpFolder (a dump folder on disk)    |
 | `catalog_files`| CatalogFiles (landing/staging folders) | a tmp root                                 |
 | `progress`     | Progress (silent) / Progress(echo=True) for `ibe catalog ingest`          |
@@ -29,6 +30,7 @@ from pydantic import Field
 from core.catalog.files import LoadFolders
 from core.config import Settings, get_settings
 from core.kv import Store, open_store
+from core.search import SearchIndex, open_search_index
 from core.warehouse import Warehouse, migrate
 from pipelines.progress import ProgressBar
 
@@ -71,6 +73,21 @@ class AnalyticsWarehouse(ConfigurableResource):
         warehouse = Warehouse(settings, report=get_dagster_logger().warning)
         migrate(warehouse)
         return warehouse
+
+
+class SearchIndexResource(ConfigurableResource):
+    """The search index: Elasticsearch/OpenSearch when a URL is configured, else Tantivy in the data folder."""
+
+    data_dir: str | None = Field(default=None, description="Overrides IBE_DATA_DIR for the embedded index.")
+    search_url: str | None = Field(default=None, description="Overrides IBE_SEARCH_URL.")
+
+    @contextmanager
+    def open(self) -> Iterator[SearchIndex]:
+        index = open_search_index(_settings(self.data_dir, search_url=self.search_url))
+        try:
+            yield index
+        finally:
+            index.close()
 
 
 class CatalogFiles(ConfigurableResource):
@@ -271,7 +288,7 @@ class FailureWebhook(ConfigurableResource):
         return response.status_code
 
 
-RESOURCE_KEYS = ("store", "warehouse", "ratehawk", "catalog_files", "progress", "clock", "alerts")
+RESOURCE_KEYS = ("store", "warehouse", "search", "ratehawk", "catalog_files", "progress", "clock", "alerts")
 
 
 def default_resources() -> dict[str, ConfigurableResource]:
@@ -279,6 +296,7 @@ def default_resources() -> dict[str, ConfigurableResource]:
     return {
         "store": TransactionalStore(),
         "warehouse": AnalyticsWarehouse(),
+        "search": SearchIndexResource(),
         "ratehawk": RateHawkDumps(),
         "catalog_files": CatalogFiles(),
         "progress": Progress(),
@@ -298,6 +316,7 @@ def folder_resources(
     return {
         "store": TransactionalStore(data_dir=data),
         "warehouse": AnalyticsWarehouse(data_dir=data),
+        "search": SearchIndexResource(data_dir=data),
         "ratehawk": LocalDumpFolder(path=str(dump_dir)),
         "catalog_files": CatalogFiles(data_dir=data),
         "progress": Progress(echo=echo),

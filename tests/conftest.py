@@ -22,7 +22,7 @@ PORT_FIELDS = (
     "temporal_port", "temporal_ui_port", "temporal_http_port", "temporal_metrics_port", "kafka_port",
     "redis_port", "dagster_port", "api_port", "simulator_port", "payments_port", "web_port",
 )  # fmt: skip
-ENGINE_FIELDS = ("kafka_bootstrap", "temporal_address", "redis_url", "clickhouse_url")
+ENGINE_FIELDS = ("kafka_bootstrap", "temporal_address", "redis_url", "clickhouse_url", "search_url")
 # Every variable that names the FoundationDB cluster, as the settings read them.
 FDB_VARIABLES = tuple(Settings.model_fields["fdb_cluster_file"].validation_alias.choices)  # type: ignore[union-attr]
 

@@ -45,34 +45,36 @@ async def _supplier_search(services: Any, body: SearchRequest) -> SearchResults:
     return await rh.search_geo(params, geo.latitude, geo.longitude, geo.radius_m, cheapest=n)  # type: ignore[no-any-return]
 
 
+async def _result_page(services: Any, body: SearchRequest) -> dict[str, Any]:
+    """One result page from the supplier's answer, cheapest hotel first, with catalog content."""
+    try:
+        results = await _supplier_search(services, body)
+    except RateHawkError as exc:
+        raise _supplier_problem(exc) from None
+    hotels = [(h.hid, cheapest(h.rates, body.currency)) for h in results.hotels]
+    hotels = [(hid, rates) for hid, rates in hotels if rates]
+    hotels.sort(key=lambda item: Decimal(item[1][0]["price"]["amount"]))
+    start = (body.page - 1) * body.page_size
+    window = hotels[start : start + body.page_size]
+    content = await services.hotels.get([hid for hid, _ in window])
+    return {
+        "total_hotels": len(hotels),
+        "page": body.page,
+        "page_size": body.page_size,
+        "currency": body.currency,
+        "hotels": [{**content[hid], "rates": rates} for hid, rates in window],
+    }
+
+
 @router.post("/search")
 async def search(
     body: SearchRequest, services: ServicesDep, key: SearchKey, session: SessionId = None
 ) -> dict[str, Any]:
     """The cheapest 1-2 rates of each hotel, cheapest hotel first, with name, stars, address and
-    first image from the catalog. Result pages are cached for a minute."""
+    first image from the catalog. Result pages are fresh for a minute, then served stale while one
+    background refresh runs; identical searches in flight share one supplier call."""
     cache_key = services.cache.key({**body.model_dump(mode="json"), "v": 1})
-    page = await services.cache.get(cache_key)
-    cached = page is not None
-    if page is None:
-        try:
-            results = await _supplier_search(services, body)
-        except RateHawkError as exc:
-            raise _supplier_problem(exc) from None
-        hotels = [(h.hid, cheapest(h.rates, body.currency)) for h in results.hotels]
-        hotels = [(hid, rates) for hid, rates in hotels if rates]
-        hotels.sort(key=lambda item: Decimal(item[1][0]["price"]["amount"]))
-        start = (body.page - 1) * body.page_size
-        window = hotels[start : start + body.page_size]
-        content = await services.hotels.get([hid for hid, _ in window])
-        page = {
-            "total_hotels": len(hotels),
-            "page": body.page,
-            "page_size": body.page_size,
-            "currency": body.currency,
-            "hotels": [{**content[hid], "rates": rates} for hid, rates in window],
-        }
-        await services.cache.put(cache_key, page)
+    page, cached = await services.cache.get_or_compute(cache_key, lambda: _result_page(services, body))
     event = SearchPerformed(
         aggregate_id=session or uuid.uuid4().hex,
         region_id=body.region_id,

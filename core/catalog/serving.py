@@ -658,6 +658,13 @@ def get_raw_hotels(store: Store, hids: Iterable[int]) -> dict[int, bytes]:
     return store.read(read)
 
 
+def hids_on_sale(store: Store) -> Iterator[int]:
+    """The hid of every hotel on sale (the newest load's content hashes), in hid order, streamed."""
+    begin, end = HOTEL_HASH.range()
+    for key, _ in store.iter_range(begin, end, batch=10_000):
+        yield HOTEL_HASH.unpack(key)[0]
+
+
 def get_region(store: Store, region_id: int) -> Region | None:
     """A region of the published region dump, or None."""
 

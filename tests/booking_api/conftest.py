@@ -142,11 +142,14 @@ def load_catalog(settings: Settings, seed: int = SIM_SEED, hotels: int = SIM_HOT
 
 
 def publish_records(settings: Settings, records: list[dict[str, Any]], load_id: str) -> None:
-    """`records` written as one full catalog load and published (the pointer flipped to it)."""
+    """`records` written as one full catalog load and published (the pointer flipped to it), and put
+    in the search index, as the catalog pipeline's `hotel_search_index` would."""
     import orjson
     import xxhash
 
     from core.catalog.serving import ServingLoad, ServingRow
+    from core.search import open_search_index
+    from core.search.catalog import hotel_doc, region_of_hotel
 
     rows = []
     for rec in records:
@@ -157,6 +160,10 @@ def publish_records(settings: Settings, records: list[dict[str, Any]], load_id: 
         load = ServingLoad.open(store, load_id, "full")
         load.write(rows)
         load.publish()
+    with open_search_index(settings) as index:
+        index.put_regions(r for r in map(region_of_hotel, records) if r is not None)
+        index.put_hotels(hotel_doc(rec) for rec in records)
+        index.commit()
 
 
 @pytest.fixture

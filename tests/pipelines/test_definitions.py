@@ -15,7 +15,7 @@ from pipelines.definitions import build_definitions
 ROOT = Path(__file__).resolve().parents[2]
 CATALOG_ASSETS = {
     "ratehawk_dump", "staged_hotels", "validated_hotels", "hotels_serving", "dim_hotels", "dim_regions",
-    "hotel_room_groups", "hotel_amenities", "quarantine",
+    "hotel_room_groups", "hotel_amenities", "quarantine", "hotel_search_index",
 }  # fmt: skip
 
 
@@ -39,7 +39,7 @@ def test_definitions_load_with_every_catalog_asset_check_and_sensor(settings) ->
         assert (node.description or "").strip(), f"{name} has no description for the UI"
     checks = {k.name for k in graph.asset_check_keys}
     assert {"lines_reconcile", "quarantine_share_warn", "quarantine_share_ceiling", "store_reconciles",
-            "warehouse_reconciles", "quarantine_reconciles"} <= checks  # fmt: skip
+            "warehouse_reconciles", "quarantine_reconciles", "search_index_matches_catalog"} <= checks  # fmt: skip
     assert repo.get_job("catalog_ingest").partitions_def is not None
     sensors = {s.name: s for s in repo.sensor_defs}
     assert set(sensors) == {"catalog_dump_ready", "run_failure_webhook", "automation"}
