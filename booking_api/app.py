@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from booking_api import problems
+from booking_api import openapi, problems
 from booking_api.metrics import MetricsMiddleware
 from booking_api.routes import bookings, catalog, health, inventory, search, suggest, webhooks
 from booking_api.services import AppConfig, lifespan_for
@@ -27,6 +27,7 @@ def create_app(settings: Settings | None = None, config: AppConfig | None = None
         lifespan=lifespan_for(settings, config or AppConfig()),
     )
     problems.install(app)
+    openapi.install(app)
     for module in (health, catalog, suggest, search, bookings, inventory, webhooks):
         app.include_router(module.router)
     app.add_middleware(MetricsMiddleware)

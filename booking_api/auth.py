@@ -9,13 +9,20 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
+from typing import Annotated
 
-from fastapi import Request, Response
+from fastapi import Request, Response, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from booking_api.problems import Problem
 from core.booking.apikeys import ApiKey, key_hash, lookup_api_key
 
 KEY_CACHE_TTL_S = 10.0
+# Declared for OpenAPI (the Authorize button in /docs, client generators); `authenticate` reads the
+# headers itself so that a missing or bad key is a problem+json 401, not FastAPI's plain 403.
+BEARER = HTTPBearer(auto_error=False, scheme_name="bearer", description="`Authorization: Bearer <key>`")
+API_KEY_HEADER = APIKeyHeader(name="X-API-Key", auto_error=False, scheme_name="apiKey",
+                              description="The same key in the `X-API-Key` header.")  # fmt: skip
 
 
 def _token(request: Request) -> str | None:
@@ -56,10 +63,15 @@ async def authenticate(request: Request) -> ApiKey:
     return key
 
 
-def require(scope: str) -> Callable[[Request, Response], Awaitable[ApiKey]]:
+def require(scope: str) -> Callable[..., Awaitable[ApiKey]]:
     """A dependency: an authenticated key holding `scope`, within its rate limit."""
 
-    async def dependency(request: Request, response: Response) -> ApiKey:
+    async def dependency(
+        request: Request,
+        response: Response,
+        _bearer: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)],
+        _header: Annotated[str | None, Security(API_KEY_HEADER)],
+    ) -> ApiKey:
         key = await authenticate(request)
         if not key.allows(scope):
             raise Problem(

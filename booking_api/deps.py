@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
 
 from booking_api.auth import require
 from booking_api.services import Services
@@ -15,8 +15,13 @@ def get_services(request: Request) -> Services:
     return request.app.state.services  # type: ignore[no-any-return]
 
 
+def scoped(scope: str) -> Any:
+    """A key holding `scope`; OpenAPI lists the scope in the operation's `security` requirement."""
+    return Security(require(scope), scopes=[scope])
+
+
 ServicesDep = Annotated[Services, Depends(get_services)]
-SearchKey = Annotated[ApiKey, Depends(require("search"))]
-BookKey = Annotated[ApiKey, Depends(require("book"))]
-InventoryKey = Annotated[ApiKey, Depends(require("inventory"))]
-AdminKey = Annotated[ApiKey, Depends(require("admin"))]
+SearchKey = Annotated[ApiKey, scoped("search")]
+BookKey = Annotated[ApiKey, scoped("book")]
+InventoryKey = Annotated[ApiKey, scoped("inventory")]
+AdminKey = Annotated[ApiKey, scoped("admin")]

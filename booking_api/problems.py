@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -144,3 +145,50 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(Problem, _on_problem)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _on_http)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _on_unexpected)
+
+
+class FieldError(BaseModel):
+    field: str = Field(description="The field, header or parameter at fault, e.g. `rooms[0].adults`.")
+    reason: str
+
+
+class ProblemDetail(BaseModel):
+    """An RFC 9457 problem document; routes may add members of their own (e.g. `booking_id`)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    title: str
+    status: int
+    instance: str
+    detail: str | None = None
+    errors: list[FieldError] | None = None
+    trace_id: str | None = None
+
+
+WHEN = {
+    400: "Malformed JSON, or a required header missing.",
+    401: "No API key, or one that is unknown or revoked.",
+    403: "The API key lacks the scope this route needs.",
+    404: "No such resource for this partner.",
+    409: "The request conflicts with the current state (sold out, not cancellable, rate gone).",
+    422: "A field is not valid: `errors` names each field and why.",
+    429: "The key's rate limit is reached: see the `RateLimit` headers.",
+    502: "The supplier answered with an error.",
+    503: "The supplier or a platform service is unavailable: retry shortly.",
+}
+PROBLEM_REF = {"$ref": "#/components/schemas/ProblemDetail"}  # added to the schema by openapi.py
+
+
+def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """`responses=` for a route: each status answered as problem+json, plus 500 (logged, never a trace)."""
+    out: dict[int | str, dict[str, Any]] = {}
+    for status in (*statuses, 500):
+        out[status] = {
+            "description": WHEN.get(status, "Internal error: logged with the trace id."),
+            "content": {MEDIA_TYPE: {"schema": PROBLEM_REF}},
+        }
+    return out
+
+
+AUTHED = (401, 403, 429)

@@ -9,10 +9,11 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 
+from booking_api.answers import BookingAccepted, BookingView, CancellationAccepted, UserBookings
 from booking_api.deps import BookKey, ServicesDep
-from booking_api.problems import Problem, field_problem
+from booking_api.problems import AUTHED, Problem, documented, field_problem
 from booking_api.schemas import BookingCreate
 from core.booking import records
 from core.booking.apikeys import ApiKey
@@ -57,7 +58,8 @@ def _owned(booking: Booking, key: ApiKey) -> Booking:
     return booking
 
 
-@router.post("/bookings", status_code=202)
+@router.post("/bookings", status_code=202, response_model=BookingAccepted,
+             responses=documented(400, *AUTHED, 409, 422, 503))  # fmt: skip
 async def create_booking(
     request: Request,
     response: Response,
@@ -133,7 +135,8 @@ async def create_booking(
     return _status_body(request, stored)
 
 
-@router.get("/bookings/{booking_id}", name="get_booking")
+@router.get("/bookings/{booking_id}", name="get_booking", response_model=BookingView,
+            responses=documented(*AUTHED, 404, 422))  # fmt: skip
 async def get_booking(
     booking_id: str, services: ServicesDep, key: BookKey, live: bool = False
 ) -> dict[str, Any]:
@@ -148,7 +151,8 @@ async def get_booking(
     return out
 
 
-@router.post("/bookings/{booking_id}/cancel", status_code=202)
+@router.post("/bookings/{booking_id}/cancel", status_code=202, response_model=CancellationAccepted,
+             responses=documented(*AUTHED, 404, 409, 422, 503))  # fmt: skip
 async def cancel_booking(
     request: Request, booking_id: str, services: ServicesDep, key: BookKey
 ) -> dict[str, Any]:
@@ -182,7 +186,12 @@ async def cancel_booking(
         raise Problem(
             409, "not-cancellable", "Booking cannot be cancelled", str(exc), state=exc.current.value
         ) from None
-    await services.sagas.start_cancellation(booking_id)
+    try:
+        await services.sagas.start_cancellation(booking_id)
+    except Exception as exc:  # stored as cancelling; a repeat of the request starts the saga
+        log.warning("cancellation saga start failed for %s: %s", booking_id, exc)
+        raise Problem(503, "saga-unavailable", "Cancellation accepted but not started",
+                      "the workflow service did not answer; repeat the request", booking_id=booking_id) from None  # fmt: skip
     assert booking.cancel is not None
     return {
         **_status_body(request, booking),
@@ -191,14 +200,22 @@ async def cancel_booking(
     }
 
 
-@router.get("/users/{user_id}/bookings", tags=["users"])
+@router.get("/users/{user_id}/bookings", tags=["users"], response_model=UserBookings,
+            responses=documented(*AUTHED, 422))  # fmt: skip
 async def user_bookings(
-    user_id: str, services: ServicesDep, key: BookKey, limit: int = 50, after: str | None = None
+    user_id: str,
+    services: ServicesDep,
+    key: BookKey,
+    limit: Annotated[int, Query(ge=1, le=200, description="Bookings per page.")] = 50,
+    cursor: Annotated[
+        str | None, Query(max_length=64, description="`next_cursor` of the previous page.")
+    ] = None,
 ) -> dict[str, Any]:
-    """A user's bookings (the partner's customer, identified by email within the partner)."""
-    page = min(max(limit, 1), 200)
-    found = await services.read(lambda tr: records.user_bookings(tr, user_id, page, after))
-    mine = [b for b in found if b.partner_id == key.partner_id]
+    """A user's bookings (the partner's customer, identified by email within the partner), oldest
+    first, a page at a time: follow `next_cursor` until it is null."""
+    found = await services.read(lambda tr: records.user_bookings(tr, user_id, limit + 1, cursor))
+    page = found[:limit]
+    mine = [b for b in page if b.partner_id == key.partner_id]
     return {
         "user_id": user_id,
         "bookings": [
@@ -212,5 +229,5 @@ async def user_bookings(
             }
             for b in mine
         ],
-        "next_after": found[-1].id if len(found) == limit else None,
+        "next_cursor": page[-1].id if len(found) > limit else None,
     }

@@ -10,12 +10,13 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from booking_api.answers import Liveness, Readiness
 from booking_api.deps import ServicesDep
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz")
+@router.get("/healthz", response_model=Liveness)
 async def healthz() -> dict[str, str]:
     """The process is up."""
     return {"status": "ok"}
@@ -30,7 +31,11 @@ async def _check(name: str, probe: Any) -> tuple[str, dict[str, Any]]:
         return name, {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:300]}
 
 
-@router.get("/readyz")
+@router.get(
+    "/readyz",
+    response_model=Readiness,
+    responses={503: {"model": Readiness, "description": "An engine does not answer."}},
+)
 async def readyz(services: ServicesDep) -> Response:
     """Ready when the store, Redis and Temporal all answer (503 naming the one that does not)."""
     checks = dict(

@@ -6,15 +6,16 @@ from typing import Any
 
 from fastapi import APIRouter, Path
 
+from booking_api.answers import Allotments
 from booking_api.deps import InventoryKey, ServicesDep
-from booking_api.problems import field_problem
+from booking_api.problems import AUTHED, documented, field_problem
 from booking_api.schemas import AllotmentUpdate
 from core.booking import inventory
 
 router = APIRouter(prefix="/v1/inventory", tags=["inventory"])
 
 
-@router.put("/{hid}/{room}")
+@router.put("/{hid}/{room}", response_model=Allotments, responses=documented(400, *AUTHED, 409, 422))
 async def put_allotments(
     body: AllotmentUpdate,
     services: ServicesDep,

@@ -8,8 +8,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header
 
+from booking_api.answers import HotelRates, PrebookAnswer, SearchPage
 from booking_api.deps import SearchKey, ServicesDep
-from booking_api.problems import Problem
+from booking_api.problems import AUTHED, Problem, documented
 from booking_api.schemas import PrebookRequest, RatesRequest, SearchRequest
 from booking_api.views import RATES_PER_HOTEL, cheapest, price_in, rate_view
 from core.domain.events import HotelViewed, PrebookRequested, SearchPerformed
@@ -66,7 +67,7 @@ async def _result_page(services: Any, body: SearchRequest) -> dict[str, Any]:
     }
 
 
-@router.post("/search")
+@router.post("/search", response_model=SearchPage, responses=documented(400, *AUTHED, 422, 502, 503))
 async def search(
     body: SearchRequest, services: ServicesDep, key: SearchKey, session: SessionId = None
 ) -> dict[str, Any]:
@@ -87,7 +88,8 @@ async def search(
     return {**page, "cached": cached}
 
 
-@router.post("/hotels/{hid}/rates")
+@router.post("/hotels/{hid}/rates", response_model=HotelRates,
+             responses=documented(400, *AUTHED, 409, 422, 502, 503))  # fmt: skip
 async def hotel_rates(
     hid: int, body: RatesRequest, services: ServicesDep, key: SearchKey, session: SessionId = None
 ) -> dict[str, Any]:
@@ -109,7 +111,8 @@ async def hotel_rates(
     return {"hid": hid, "currency": body.currency, "rates": rates}
 
 
-@router.post("/prebook")
+@router.post("/prebook", response_model=PrebookAnswer,
+             responses=documented(400, *AUTHED, 409, 422, 502, 503))  # fmt: skip
 async def prebook(
     body: PrebookRequest, services: ServicesDep, key: SearchKey, session: SessionId = None
 ) -> dict[str, Any]:
@@ -125,12 +128,12 @@ async def prebook(
             409, "rate-unavailable", "Rate no longer available", "prebook returned no rate"
         ) from None
     pay = rate.payment
-    currency = (pay.show_currency_code or pay.currency_code) if pay else "EUR"
+    if pay is None:
+        raise Problem(502, "supplier-error", "Supplier error", "prebook returned a rate without a price")
+    currency = pay.show_currency_code or pay.currency_code
     view = rate_view(rate, currency, with_hash=False) or {}
-    amount = price_in(pay, currency)[0] if pay else None
-    changed = result.price_changed or (
-        body.expected_price is not None and amount is not None and amount != body.expected_price
-    )
+    amount = price_in(pay, currency)[0]
+    changed = result.price_changed or (body.expected_price is not None and amount != body.expected_price)
     answer = {
         **view,
         "book_hash": body.book_hash,
@@ -143,7 +146,7 @@ async def prebook(
     event = PrebookRequested(
         aggregate_id=session or uuid.uuid4().hex,
         hotel_id=str(result.hotels[0].hid) if result.hotels else "unknown",
-        amount=Money(amount=amount, currency=currency) if amount is not None else None,
+        amount=Money(amount=amount, currency=currency),
     )
     services.search_events.add(event)
     return answer

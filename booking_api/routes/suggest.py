@@ -6,12 +6,14 @@ from typing import Any
 
 from fastapi import APIRouter, Query
 
+from booking_api.answers import Suggestions
 from booking_api.deps import SearchKey, ServicesDep
+from booking_api.problems import AUTHED, documented
 
 router = APIRouter(prefix="/v1", tags=["catalog"])
 
 
-@router.get("/suggest")
+@router.get("/suggest", response_model=Suggestions, responses=documented(*AUTHED, 422))
 async def suggest(
     services: ServicesDep,
     key: SearchKey,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
+from booking_api.answers import DeadDeliveries, Replayed, WebhookCreated, Webhooks
 from booking_api.deps import BookKey, ServicesDep
-from booking_api.problems import Problem, field_problem
+from booking_api.problems import AUTHED, Problem, documented, field_problem
 from core import webhooks
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
@@ -24,10 +25,12 @@ class WebhookCreate(BaseModel):
 class Replay(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    delivery_ids: list[str] | None = None
+    delivery_ids: list[Annotated[str, Field(min_length=1, max_length=128)]] | None = Field(
+        default=None, max_length=1000
+    )
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, response_model=WebhookCreated, responses=documented(400, *AUTHED, 422))
 async def register(body: WebhookCreate, services: ServicesDep, key: BookKey) -> dict[str, Any]:
     """Register a URL for booking events; the signing secret is shown once, here."""
     try:
@@ -40,19 +43,21 @@ async def register(body: WebhookCreate, services: ServicesDep, key: BookKey) -> 
     return {**reg.public(), "secret": reg.secret}
 
 
-@router.get("")
+@router.get("", response_model=Webhooks, responses=documented(*AUTHED))
 async def listing(services: ServicesDep, key: BookKey) -> dict[str, Any]:
+    """The partner's registrations (without their secrets)."""
     regs = await services.read(lambda tr: webhooks.list_webhooks(tr, key.partner_id))
     return {"webhooks": [r.public() for r in regs]}
 
 
-@router.delete("/{webhook_id}", status_code=204)
+@router.delete("/{webhook_id}", status_code=204, responses=documented(*AUTHED, 404, 422))
 async def delete(webhook_id: str, services: ServicesDep, key: BookKey) -> None:
+    """Stop deliveries to a registration."""
     if not await services.tx(lambda tr: webhooks.delete_webhook(tr, key.partner_id, webhook_id)):
         raise Problem(404, "not-found", "Not found", f"no webhook {webhook_id}")
 
 
-@router.get("/dead")
+@router.get("/dead", response_model=DeadDeliveries, responses=documented(*AUTHED))
 async def dead(services: ServicesDep, key: BookKey) -> dict[str, Any]:
     """Deliveries parked after their retry window, with the last error."""
     parked = await services.read(lambda tr: webhooks.dead_deliveries(tr, key.partner_id))
@@ -65,7 +70,8 @@ async def dead(services: ServicesDep, key: BookKey) -> dict[str, Any]:
     }  # fmt: skip
 
 
-@router.post("/dead/replay")
+@router.post("/dead/replay", response_model=Replayed, responses=documented(400, *AUTHED, 422))
 async def replay(body: Replay, services: ServicesDep, key: BookKey) -> dict[str, int]:
+    """Queue parked deliveries again (all of them when `delivery_ids` is omitted)."""
     count = await services.tx(lambda tr: webhooks.replay_dead(tr, key.partner_id, body.delivery_ids))
     return {"replayed": count}
