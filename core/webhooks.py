@@ -60,6 +60,14 @@ class WebhookError(ValueError):
     """A registration request that cannot be accepted; the message says why (for a 422)."""
 
 
+class NotParked(LookupError):
+    """Replay named deliveries that are not among the partner's dead letters (nothing was replayed)."""
+
+    def __init__(self, missing: list[str]) -> None:
+        super().__init__(f"no parked delivery {', '.join(missing)}")
+        self.missing = missing
+
+
 @dataclass(frozen=True)
 class Registration:
     webhook_id: str
@@ -327,10 +335,18 @@ def dead_deliveries(tr: Transaction, partner_id: str, limit: int = 1000) -> list
 
 @transactional
 def replay_dead(tr: Transaction, partner_id: str, delivery_ids: list[str] | None = None) -> int:
-    """Queue the partner's parked deliveries again (all, or those named), with a fresh retry window."""
+    """Queue the partner's parked deliveries again (all, or those named), with a fresh retry window.
+
+    Naming a delivery the partner has not parked (another partner's, or one already replayed) raises
+    `NotParked` and replays nothing."""
     now = _now_ms()
     count = 0
-    for delivery in dead_deliveries(tr, partner_id):
+    parked = dead_deliveries(tr, partner_id)
+    if delivery_ids is not None:
+        missing = sorted(set(delivery_ids) - {d.delivery_id for d in parked})
+        if missing:
+            raise NotParked(missing)
+    for delivery in parked:
         if delivery_ids is not None and delivery.delivery_id not in delivery_ids:
             continue
         tr.clear(WEBHOOK_DEAD.key(partner_id, delivery.delivery_id))

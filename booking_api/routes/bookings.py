@@ -201,7 +201,7 @@ async def cancel_booking(
 
 
 @router.get("/users/{user_id}/bookings", tags=["users"], response_model=UserBookings,
-            responses=documented(*AUTHED, 422))  # fmt: skip
+            responses=documented(*AUTHED, 404, 422))  # fmt: skip
 async def user_bookings(
     user_id: str,
     services: ServicesDep,
@@ -212,10 +212,13 @@ async def user_bookings(
     ] = None,
 ) -> dict[str, Any]:
     """A user's bookings (the partner's customer, identified by email within the partner), oldest
-    first, a page at a time: follow `next_cursor` until it is null."""
+    first, a page at a time: follow `next_cursor` until it is null. A user the partner has no booking
+    for is a 404 (users are the partner's own: another partner's user is not found)."""
     found = await services.read(lambda tr: records.user_bookings(tr, user_id, limit + 1, cursor))
     page = found[:limit]
     mine = [b for b in page if b.partner_id == key.partner_id]
+    if cursor is None and not mine:
+        raise Problem(404, "not-found", "Not found", f"no bookings for user {user_id}")
     return {
         "user_id": user_id,
         "bookings": [

@@ -70,8 +70,12 @@ async def dead(services: ServicesDep, key: BookKey) -> dict[str, Any]:
     }  # fmt: skip
 
 
-@router.post("/dead/replay", response_model=Replayed, responses=documented(400, *AUTHED, 422))
+@router.post("/dead/replay", response_model=Replayed, responses=documented(400, *AUTHED, 404, 422))
 async def replay(body: Replay, services: ServicesDep, key: BookKey) -> dict[str, int]:
-    """Queue parked deliveries again (all of them when `delivery_ids` is omitted)."""
-    count = await services.tx(lambda tr: webhooks.replay_dead(tr, key.partner_id, body.delivery_ids))
+    """Queue parked deliveries again (all of them when `delivery_ids` is omitted). A named delivery
+    that is not parked for this partner is a 404 naming it, and nothing is replayed."""
+    try:
+        count = await services.tx(lambda tr: webhooks.replay_dead(tr, key.partner_id, body.delivery_ids))
+    except webhooks.NotParked as exc:
+        raise field_problem(404, "not-found", "Not found", "delivery_ids", str(exc)) from None
     return {"replayed": count}
