@@ -56,6 +56,23 @@ async def api(settings: Settings, embedded_stack: Settings, unique: str) -> Asyn
             yield Api(client, app, make_keys(settings))
 
 
+def v1_operations(doc: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    """(METHOD, path, operation) for every `/v1` operation of an OpenAPI document."""
+    return [
+        (method.upper(), path, op)
+        for path, item in doc["paths"].items()
+        for method, op in item.items()
+        if path.startswith("/v1/")
+    ]
+
+
+@pytest.fixture
+async def openapi_doc(api: Api) -> dict[str, Any]:
+    resp = await api.client.get("/openapi.json")
+    assert resp.status_code == 200
+    return resp.json()  # type: ignore[no-any-return]
+
+
 @dataclass
 class SagaEnv:
     api: Api

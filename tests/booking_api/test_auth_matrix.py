@@ -15,20 +15,11 @@ from core import webhooks
 from core.booking import records
 from core.config import Settings
 from core.kv import open_store
-from tests.booking_api.conftest import Api, make_keys
+from tests.booking_api.conftest import Api, make_keys, v1_operations
 from tests.core.booking.conftest import make_booking
 
 GRANTS = {"search": {"search"}, "book": {"search", "book"}, "inventory": {"inventory"}, "admin": {"*"}}
 OWNED = ("booking_id", "user_id", "webhook_id")  # path parameters naming a partner's own resource
-
-
-def operations(doc: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
-    return [
-        (method.upper(), path, op)
-        for path, item in doc["paths"].items()
-        for method, op in item.items()
-        if path.startswith("/v1/")
-    ]
 
 
 def required_scope(op: dict[str, Any]) -> str:
@@ -47,15 +38,10 @@ async def call(client: httpx.AsyncClient, method: str, url: str, headers: dict[s
     return await client.request(method, url, json=body, headers=headers)
 
 
-@pytest.fixture
-async def doc(api: Api) -> dict[str, Any]:
-    return (await api.client.get("/openapi.json")).json()  # type: ignore[no-any-return]
-
-
 async def test_no_key_a_bad_key_and_a_key_without_the_scope_are_refused(
-    api: Api, doc: dict[str, Any]
+    api: Api, openapi_doc: dict[str, Any]
 ) -> None:
-    ops = operations(doc)
+    ops = v1_operations(openapi_doc)
     assert len(ops) >= 15
     for method, path, op in ops:
         url, scope = url_for(path, op, {}), required_scope(op)
@@ -79,7 +65,7 @@ async def test_no_key_a_bad_key_and_a_key_without_the_scope_are_refused(
 
 
 async def test_another_partners_key_finds_nothing_it_does_not_own(
-    api: Api, doc: dict[str, Any], settings: Settings, caplog: pytest.LogCaptureFixture
+    api: Api, openapi_doc: dict[str, Any], settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
     others = make_keys(settings, partner="p2")
@@ -91,7 +77,7 @@ async def test_another_partners_key_finds_nothing_it_does_not_own(
         webhooks.park(store, queued, "HTTP 410")
     values = {"booking_id": booking.id, "user_id": booking.user_id, "webhook_id": hook.webhook_id}
     tried = []
-    for method, path, op in operations(doc):
+    for method, path, op in v1_operations(openapi_doc):
         if not any(f"{{{name}}}" in path for name in OWNED):
             continue
         scope = required_scope(op)
