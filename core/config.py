@@ -70,6 +70,11 @@ class Settings(BaseSettings):
         description="The front end's API key; unset: `ibe web` makes one (kept in the data folder).",
     )
 
+    sealing_key: SecretStr | None = Field(
+        default=None,
+        description="32 bytes in base64 sealing webhook secrets at rest; unset: a key file in the data folder.",
+    )
+
     # Observability (core/observability): all off or local by default; nothing calls out unless set.
     otlp_endpoint: str | None = Field(
         default=None, description="OTLP/HTTP collector URL (http://collector:4318); unset: no export."

@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 import orjson
 from standardwebhooks import Webhook
 
+from core import sealing
 from core.kv import Store, Transaction, decode_counter, encode_counter, transactional
 from core.kv.keys import WEBHOOK, WEBHOOK_DEAD, WEBHOOK_DUE, WEBHOOK_SEEN
 
@@ -93,6 +94,29 @@ class Registration:
         data.pop("secret")
         data.pop("previous_secrets")
         return data
+
+    def to_json(self) -> bytes:
+        """The stored form: the secrets sealed (core/sealing.py), bound to this registration."""
+        seal, context = sealing.sealer().seal, _sealing_context(self.partner_id, self.webhook_id)
+        return orjson.dumps(
+            {
+                **asdict(self),
+                "secret": seal(self.secret, context),
+                "previous_secrets": [seal(s, context) for s in self.previous_secrets],
+            }
+        )
+
+    @classmethod
+    def from_json(cls, raw: bytes) -> Registration:
+        data = orjson.loads(raw)
+        opened, context = sealing.sealer().open, _sealing_context(data["partner_id"], data["webhook_id"])
+        data["secret"] = opened(data["secret"], context)
+        data["previous_secrets"] = [opened(s, context) for s in data["previous_secrets"]]
+        return cls(**data)
+
+
+def _sealing_context(partner_id: str, webhook_id: str) -> str:
+    return f"webhook:{partner_id}:{webhook_id}"
 
 
 @dataclass
@@ -157,20 +181,20 @@ def register_webhook(
         event_types=types,
         created_at_ms=_now_ms(),
     )
-    tr.set(WEBHOOK.key(partner_id, registration.webhook_id), orjson.dumps(asdict(registration)))
+    tr.set(WEBHOOK.key(partner_id, registration.webhook_id), registration.to_json())
     return registration
 
 
 @transactional
 def list_webhooks(tr: Transaction, partner_id: str) -> list[Registration]:
     begin, end = WEBHOOK.range(partner_id)
-    return [Registration(**orjson.loads(v)) for _, v in tr.get_range(begin, end)]
+    return [Registration.from_json(v) for _, v in tr.get_range(begin, end)]
 
 
 @transactional
 def get_webhook(tr: Transaction, partner_id: str, webhook_id: str) -> Registration | None:
     raw = tr.get(WEBHOOK.key(partner_id, webhook_id))
-    return Registration(**orjson.loads(raw)) if raw else None
+    return Registration.from_json(raw) if raw else None
 
 
 @transactional
@@ -223,7 +247,7 @@ def rotate_secret(
     if raw is None:
         raise WebhookError(f"no webhook {webhook_id} for partner {partner_id}")
     now = _now_ms() if now_ms is None else now_ms
-    current = Registration(**orjson.loads(raw))
+    current = Registration.from_json(raw)
     rotated = Registration(
         **{
             **asdict(current),
@@ -232,7 +256,7 @@ def rotate_secret(
             "previous_until_ms": now + int(overlap_s * 1000),
         }
     )
-    tr.set(WEBHOOK.key(partner_id, webhook_id), orjson.dumps(asdict(rotated)))
+    tr.set(WEBHOOK.key(partner_id, webhook_id), rotated.to_json())
     return rotated
 
 

@@ -106,3 +106,27 @@ async def test_another_partners_key_finds_nothing_it_does_not_own(
         "/v1/webhooks/dead/replay", json={"delivery_ids": [queued.delivery_id]}, headers=p1
     )
     assert replayed.json() == {"replayed": 1}
+
+
+async def test_no_api_key_or_webhook_secret_rests_in_clear(
+    api: Api, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """After keys are used, a webhook registered and its secret rotated, no file of the data folder
+    (store, its journal, engine logs, warehouse) and no log line holds a key or a secret."""
+    caplog.set_level(logging.DEBUG)
+    created = await api.client.post(
+        "/v1/webhooks", json={"url": "https://partner.example/hook"}, headers=api.auth("book")
+    )
+    assert created.status_code == 201
+    secret = created.json()["secret"]
+    with open_store(settings) as store:
+        rotated = webhooks.rotate_secret(store, "p1", created.json()["webhook_id"], overlap_s=3600)
+    for scope in GRANTS:
+        assert (await api.client.get("/v1/webhooks", headers=api.auth(scope))).status_code in (200, 403)
+    needles = {*api.keys.values(), secret, rotated.secret}
+    needles |= {n.removeprefix("whsec_") for n in needles}
+    files = [p for p in settings.data_path.rglob("*") if p.is_file()]
+    assert any(p.name.startswith("kv.sqlite3") for p in files), "the store was not found to scan"
+    leaks = [(p, n) for p in files for n in needles if n.encode() in p.read_bytes()]
+    assert not leaks, leaks
+    assert not [n for n in needles if n in caplog.text]
