@@ -15,7 +15,7 @@ ifneq ($(wildcard /etc/ssl/certs/ca-certificates.crt),)
 export NODE_EXTRA_CA_CERTS ?= /etc/ssl/certs/ca-certificates.crt
 endif
 
-.PHONY: install chromium bench-tools demo test fuzz bench lint format stack-up stack-down stack-status platform-up dagster-ui clean
+.PHONY: install chromium bench-tools demo test fuzz chaos bench lint format stack-up stack-down stack-status platform-up dagster-ui clean
 
 install:
 	@$(UV) --version >/dev/null 2>&1 || { echo "==> installing uv (Python package manager) from PyPI"; \
@@ -64,6 +64,9 @@ test: install chromium
 
 fuzz: install
 	IBE_FUZZ_EXAMPLES=$${IBE_FUZZ_EXAMPLES:-100} $(BIN)/pytest -s tests/booking_api/test_fuzz.py
+
+chaos: install
+	$(BIN)/ibe chaos --seed $${CHAOS_SEED:-1} --minutes $${CHAOS_MINUTES:-10}
 
 bench: install bench-tools
 	$(BIN)/python -m bench

@@ -25,7 +25,7 @@ def relay(
     from core.kv import StoreError, open_store
     from core.observability import init_process
     from streaming.relay import Relay
-    from streaming.runner import IdleClock, run_process
+    from streaming.runner import IdleClock, keep_connected, run_process
 
     settings = get_settings()
     try:
@@ -37,7 +37,11 @@ def relay(
     console.print(f"relay: outbox {settings.store_path} -> {settings.kafka_bootstrap_servers}")
     try:
         asyncio.run(
-            run_process(worker.run, idle=IdleClock(lambda: worker.stats.published), until_idle_s=until_idle)
+            run_process(
+                lambda stop: keep_connected("relay", worker.run, stop),
+                idle=IdleClock(lambda: worker.stats.published),
+                until_idle_s=until_idle,
+            )
         )
     except Exception as exc:
         fail(f"relay stopped: {type(exc).__name__}: {exc}")

@@ -29,7 +29,7 @@ def sink(
     from core.config import get_settings
     from core.observability import init_process
     from core.warehouse import MigrationChanged, MigrationLocked, Warehouse, WarehouseError, migrate
-    from streaming.runner import IdleClock, run_process
+    from streaming.runner import IdleClock, keep_connected, run_process
     from streaming.sink import Sink
 
     settings = get_settings()
@@ -53,7 +53,11 @@ def sink(
         lambda: worker.stats.inserted + worker.stats.duplicates + worker.stats.dead_letters, grace_s=15.0
     )
     try:
-        asyncio.run(run_process(worker.run, idle=clock, until_idle_s=until_idle))
+        asyncio.run(
+            run_process(
+                lambda stop: keep_connected("sink", worker.run, stop), idle=clock, until_idle_s=until_idle
+            )
+        )
     except Exception as exc:
         fail(f"sink stopped: {type(exc).__name__}: {exc}")
     finally:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import signal
 import time
 from collections.abc import Callable, Coroutine
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 
 async def run_process(
@@ -47,3 +51,35 @@ class IdleClock:
         if value != self.last_value:
             self.last_value, self.last_change = value, time.monotonic()
         return max(time.monotonic() - self.last_change, 0.0)
+
+
+async def keep_connected(
+    name: str,
+    main: Callable[[asyncio.Event], Coroutine[Any, Any, None]],
+    stop: asyncio.Event,
+    *,
+    first_backoff_s: float = 0.5,
+    max_backoff_s: float = 10.0,
+) -> None:
+    """Run `main(stop)` until `stop` is set, starting it again when the broker cannot be reached.
+
+    A broker restart must not end a stream process: `main` connects afresh on each start, and the
+    relay's cursor and the sink's committed offsets make a restart lose nothing. The wait doubles up to
+    `max_backoff_s` and starts again small after a run that stayed connected a while.
+    """
+    from aiokafka.errors import KafkaError
+
+    backoff = first_backoff_s
+    while not stop.is_set():
+        started = time.monotonic()
+        try:
+            await main(stop)
+            return
+        except (KafkaError, OSError) as exc:
+            if time.monotonic() - started > 30 * first_backoff_s:
+                backoff = first_backoff_s
+            log.warning("%s: broker unavailable (%s: %s); reconnecting in %.1f s",
+                        name, type(exc).__name__, exc, backoff)  # fmt: skip
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), backoff)
+            backoff = min(backoff * 2, max_backoff_s)

@@ -176,6 +176,32 @@ def down(settings: Settings) -> list[ServiceStatus]:
     return result
 
 
+def _spec(settings: Settings, name: str) -> ServiceSpec:
+    specs = {spec.name: spec for spec in embedded_services(settings, platform=True)}
+    if name not in specs:
+        raise StackError(f"no embedded service {name!r} (known: {', '.join(specs)})")
+    return specs[name]
+
+
+def kill(settings: Settings, name: str) -> int | None:
+    """SIGKILL one service that `up` started, with its whole process group, as a crash would.
+
+    Returns the pid it killed, or None when the service was not running. `start` brings it back.
+    """
+    pid_file, _ = _paths(settings, _spec(settings, name).name)
+    record = process.read_pid(pid_file)
+    if record is None or not process.is_ours(record):
+        return None
+    process.kill(record)
+    pid_file.unlink(missing_ok=True)
+    return record.pid
+
+
+def start(settings: Settings, name: str) -> ServiceStatus:
+    """Start one service (`up`'s way: reused if it runs and answers, else started and awaited)."""
+    return _start(_spec(settings, name), settings)
+
+
 def status(settings: Settings) -> list[ServiceStatus]:
     result = []
     for spec in embedded_services(settings, dagster_ui=True, platform=True):

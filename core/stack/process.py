@@ -143,13 +143,22 @@ def stop(record: PidRecord, grace_s: float = 10.0) -> None:
     Returns once every process of the group is gone, not just its leader: a child still holding a
     listening port would make the next `up` find the port taken.
     """
-    for sig in (signal.SIGTERM, signal.SIGKILL):
+    _signal_group(record, (signal.SIGTERM, signal.SIGKILL), grace_s)
+
+
+def kill(record: PidRecord, within_s: float = 10.0) -> None:
+    """SIGKILL the process group at once, as a crash would (no handler, no `finally` runs)."""
+    _signal_group(record, (signal.SIGKILL,), within_s)
+
+
+def _signal_group(record: PidRecord, signals: tuple[signal.Signals, ...], wait_s: float) -> None:
+    for sig in signals:
         try:
             os.killpg(record.pid, sig)
         except ProcessLookupError:
             exited(record.pid)  # reap the leader if it is our child
             return
-        deadline = time.monotonic() + grace_s
+        deadline = time.monotonic() + wait_s
         while time.monotonic() < deadline:
             leader_gone = exited(record.pid)
             if leader_gone and not _group_alive(record.pid):

@@ -42,7 +42,9 @@ from search. Result pages (serp) carry the cheapest `serp_rates_per_hotel` (5) r
 Admin (no auth, local use): `GET|POST|PUT /admin/faults` reads, merges or replaces the
 `FaultSettings` (latency distribution, error rate, 5xx bursts, timeouts, `processing_s` during
 which a finished booking's status stays `processing`); `POST /admin/reset` forgets orders,
-inventory, hashes and rate-limit windows; `GET /admin/stats` counts answers per endpoint and slug.
+inventory, hashes and rate-limit windows; `GET /admin/stats` counts answers per endpoint and slug;
+`GET /admin/orders` lists every order with its status and whether it is live (booked, or sure to
+be once its status is asked).
 """
 
 from core.ratehawk.simulator.app import Simulator, create_app

@@ -265,6 +265,14 @@ def create_app(config: SimulatorConfig | None = None) -> Starlette:
     async def admin_stats(request: Request) -> Response:
         return json_response(envelope(dict(sorted(sim.state.stats.items()))))
 
+    async def admin_orders(request: Request) -> Response:
+        orders = [
+            {"partner_order_id": o.partner_order_id, "order_id": o.order_id, "status": o.status,
+             "outcome": o.outcome, "live": o.status == "ok" or (o.status == "processing" and o.outcome == "ok")}
+            for o in sim.state.orders.values()
+        ]  # fmt: skip
+        return json_response(envelope({"orders": orders}))
+
     @asynccontextmanager
     async def lifespan(app: Starlette):
         yield
@@ -277,6 +285,7 @@ def create_app(config: SimulatorConfig | None = None) -> Starlette:
             Route("/admin/faults", admin_faults, methods=["GET", "POST", "PUT"]),
             Route("/admin/reset", admin_reset, methods=["POST"]),
             Route("/admin/stats", admin_stats, methods=["GET"]),
+            Route("/admin/orders", admin_orders, methods=["GET"]),
         ],
         lifespan=lifespan,
     )
