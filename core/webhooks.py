@@ -318,13 +318,6 @@ def claim_due(tr: Transaction, lease_ms: int, limit: int = 100, now_ms: int | No
 
 
 @transactional
-def next_due_at(tr: Transaction) -> int | None:
-    begin, end = WEBHOOK_DUE.range()
-    rows = tr.get_range(begin, end, limit=1)
-    return int(WEBHOOK_DUE.unpack(rows[0][0])[0]) if rows else None
-
-
-@transactional
 def delivered(tr: Transaction, delivery: Delivery) -> None:
     tr.clear(WEBHOOK_DUE.key(delivery.due_at_ms, delivery.delivery_id))
 

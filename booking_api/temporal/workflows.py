@@ -53,7 +53,7 @@ class Options(TypedDict):
     retry_policy: RetryPolicy
 
 
-# Every activity heartbeats each second (activities.heartbeating): a lost worker is noticed in 5 s.
+# Every activity heartbeats each second (activity_support.heartbeating): a lost worker is noticed in 5 s.
 HEARTBEAT = timedelta(seconds=5)
 STORE_STEP: Options = {
     "start_to_close_timeout": timedelta(seconds=20),

@@ -133,9 +133,6 @@ class Transaction(ABC):
         rows = self._get_range(self._prefix + begin, self._prefix + end, limit, reverse)
         return [(k[cut:], v) for k, v in rows]
 
-    def get_range_startswith(self, prefix: bytes, limit: int = 0, reverse: bool = False) -> list[KeyValue]:
-        return self.get_range(prefix, strinc(prefix), limit, reverse)
-
     def add(self, key: bytes, delta: int) -> None:
         """Atomically add `delta` to the little-endian counter at `key` (missing counts as 0)."""
         check_key(key)

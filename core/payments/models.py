@@ -107,12 +107,6 @@ class AmountRequest(BaseModel):
     currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
 
 
-class ErrorBody(BaseModel):
-    code: str
-    message: str
-    payment_id: str | None = None
-
-
 def check_precision(amount: Decimal, currency: str) -> None:
     exponent = amount.as_tuple().exponent
     if isinstance(exponent, int) and -exponent > minor_units(currency):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
 
-from core.ratehawk.synthetic.vocab import NEIGHBORHOODS, City, cities, countries
+from core.ratehawk.synthetic.vocab import NEIGHBORHOODS, cities, countries
 
 COUNTRY_ID_BASE = 2000
 CITY_ID_BASE = 6_100_000
@@ -125,10 +125,6 @@ def city_index_of(seed: int, hid: int) -> int:
     """Index (into `cities()`) of the city a hotel is in."""
     cum = _city_cumulative()
     return min(bisect_right(cum, unit(seed, hid, 0xC1)), len(cum) - 1)
-
-
-def city_of(seed: int, hid: int) -> City:
-    return cities()[city_index_of(seed, hid)]
 
 
 def region_of(seed: int, hid: int) -> Region:

@@ -105,10 +105,12 @@ def test_incremental_deletes_take_hotels_off_sale(store) -> None:
     assert load_state(store, "inc-1").off_sale == 1
 
 
-def test_crash_mid_load_resumes_without_rewriting(store) -> None:
+def test_a_load_failing_mid_way_resumes_without_rewriting(store) -> None:
+    """The input fails after the first chunk (an exception, so this is no crash test: the SIGKILL at
+    `serving.chunk_committed` is in tests/assets/catalog/test_feed_input.py)."""
     recs = [record(hid) for hid in range(1, TX_MAX_ROWS * 2 + 500)]
 
-    def rows_then_crash():
+    def rows_then_failure():
         for i, r in enumerate(recs):
             if i == TX_MAX_ROWS + 100:
                 raise RuntimeError("disk on fire")
@@ -116,7 +118,7 @@ def test_crash_mid_load_resumes_without_rewriting(store) -> None:
 
     load = ServingLoad.open(store, "full-1", "full")
     with pytest.raises(RuntimeError):
-        load.write(rows_then_crash())
+        load.write(rows_then_failure())
     assert load_state(store, "full-1").rows_done == TX_MAX_ROWS
     assert get_hotel(store, 1) is None  # the partial load was never visible
     resumed = ServingLoad.open(store, "full-1", "full")
