@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import logging
-import secrets
-import time
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response
 
 from booking_api.answers import BookingAccepted, BookingView, CancellationAccepted, UserBookings
 from booking_api.deps import BookKey, ServicesDep
+from booking_api.mapping import booking_from_request
 from booking_api.problems import AUTHED, Problem, documented, field_problem
 from booking_api.schemas import BookingCreate
 from core.booking import records
@@ -22,12 +20,7 @@ from core.booking.inventory import SoldOut
 from core.domain.booking import (
     Booking,
     BookingState,
-    CancellationInfo,
-    GuestName,
     InvalidTransition,
-    Price,
-    RoomGuests,
-    user_id_for,
 )
 from core.kv import Transaction
 
@@ -37,11 +30,6 @@ IdempotencyKey = Annotated[
     str | None,
     Header(alias="Idempotency-Key", min_length=8, max_length=128, description="unique per booking attempt"),
 ]
-
-
-def new_booking_id() -> str:
-    """Sortable by creation time (so a user's bookings list in order)."""
-    return f"bk_{int(time.time() * 1000):012x}{secrets.token_hex(5)}"
 
 
 def _status_body(request: Request, booking: Booking) -> dict[str, Any]:
@@ -75,35 +63,7 @@ async def create_booking(
                             "Idempotency-Key", "header missing: send a unique key per booking attempt")  # fmt: skip
     body_hash = records.fingerprint(body.model_dump_json())
     now = datetime.now(UTC)
-    rooms = []
-    for room in body.rooms:
-        names = [GuestName(first_name=g.first_name, last_name=g.last_name) for g in room.guests]
-        for i, age in enumerate(room.children):
-            names[room.adults + i].age = age
-        rooms.append(RoomGuests(adults=room.adults, children=list(room.children), names=names))
-    booking = Booking(
-        id=new_booking_id(),
-        partner_id=key.partner_id,
-        api_key_id=key.key_id,
-        user_id=user_id_for(key.partner_id, body.user.email),
-        email=body.user.email,
-        phone=body.user.phone,
-        hid=body.hid,
-        room=body.room,
-        checkin=body.checkin,
-        checkout=body.checkout,
-        residency=body.residency.lower(),
-        language=body.language,
-        rooms=rooms,
-        book_hash=body.book_hash,
-        price=Price(amount=body.price.amount, currency=body.price.currency),
-        accepted_price=body.price.amount,
-        payment_token=body.payment_token,
-        user_ip=request.client.host if request.client else "127.0.0.1",
-        sandbox_trigger=body.sandbox_trigger,
-        created_at=now,
-        updated_at=now,
-    )
+    booking = booking_from_request(body, key, request.client.host if request.client else "127.0.0.1", now)
 
     def create(tr: Transaction) -> tuple[Booking, bool]:
         stored, created = records.create_booking(tr, booking, key.key_id, idempotency_key, body_hash, now)
@@ -163,17 +123,17 @@ async def cancel_booking(
         booking = _owned(records.get_booking(tr, booking_id), key)
         if booking.state == BookingState.CANCELLING:
             return booking
-        total = booking.payment.captured or booking.price.amount
-        penalty = booking.cancellation.penalty_at(now, booking.price.amount)
-        refund = max(total - penalty, Decimal("0"))
+        quote = booking.cancellation_quote(now)
 
         def change(b: Booking) -> None:
-            b.cancel = CancellationInfo(
-                requested_at=now, penalty=penalty, refund=refund, currency=b.price.currency
-            )
+            b.cancel = quote
 
         out = records.transition(
-            tr, booking_id, BookingState.CANCELLING, f"cancellation requested (penalty {penalty})", change
+            tr,
+            booking_id,
+            BookingState.CANCELLING,
+            f"cancellation requested (penalty {quote.penalty})",
+            change,
         )
         user_activity(tr, booking.user_id, "booking.cancel_requested", {"booking_id": booking_id})
         return out

@@ -221,6 +221,15 @@ class Booking(Record):
     def room_count(self) -> int:
         return len(self.rooms)
 
+    def cancellation_quote(self, now: datetime) -> CancellationInfo:
+        """What cancelling now costs (the rate's policy) and refunds (of what was captured, or the price)."""
+        total = self.payment.captured or self.price.amount
+        penalty = self.cancellation.penalty_at(now, self.price.amount)
+        refund = max(total - penalty, Decimal("0"))
+        return CancellationInfo(
+            requested_at=now, penalty=penalty, refund=refund, currency=self.price.currency
+        )
+
     def public(self) -> dict[str, Any]:
         """The record as the API shows it (no payment token)."""
         return self.model_dump(mode="json", exclude={"payment_token", "api_key_id"})
