@@ -59,7 +59,8 @@ def reconciliation(data_dir: Path, days: list[date]) -> Verdict:
 
     resources = {"warehouse": AnalyticsWarehouse(data_dir=str(data_dir)),
                  "store": TransactionalStore(data_dir=str(data_dir)), "clock": Clock()}  # fmt: skip
-    problems, summaries = [], []
+    problems: list[str] = []
+    summaries: list[str] = []
     for day in days:
         result = dg.materialize(
             [revenue_bookings_daily, revenue_daily_by_country, *RECONCILIATION_ASSETS],

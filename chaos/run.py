@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import httpx
@@ -167,7 +168,7 @@ def run(config: ChaosConfig, say: Callable[[str], None] = print) -> ChaosResult:
 
         def bookings() -> dict[str, Booking]:
             with open_store(settings) as store:
-                return {bid: store.read(lambda tr, bid=bid: get_booking(tr, bid)) for bid in accepted}
+                return {bid: store.read(partial(get_booking, booking_id=bid)) for bid in accepted}
 
         say("settling: outbox published, marts caught up with the store")
         deadline = time.monotonic() + config.settle_s

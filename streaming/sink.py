@@ -39,7 +39,8 @@ from core.domain.events import TOPICS, Event, InvalidEvent, decode_event
 from core.failpoints import failpoint
 from core.observability import start_consumer_span
 from core.warehouse import Warehouse
-from streaming.facts import DEAD_LETTER_COLUMNS, FACT_COLUMNS, FxRates, NoFxRate, fact_row
+from streaming.batches import insert_batch, new_batch_id, reinsert_latest
+from streaming.facts import DEAD_LETTER_COLUMNS, FxRates, NoFxRate, fact_row
 from streaming.metrics import stream_metrics
 from streaming.topics import DEAD_LETTER, ensure_topics, group_consumer, topic_specs
 from streaming.turn import WarehouseTurn
@@ -141,6 +142,7 @@ class Sink:
         so each dedup lookup sees every earlier insert; offsets are committed per batch, after its write)."""
         if self._consumer is None:
             await self.start()
+        await self._in_turn(self._complete_latest_batches)
         pending: asyncio.Task[int] | None = None
         try:
             while not stop.is_set():
@@ -174,7 +176,10 @@ class Sink:
     async def _write_and_commit(self, records: dict[Any, list[Any]], batch: Batch) -> int:
         if not batch.traced:
             return await self._write_and_commit_untraced(records, batch)
-        attributes = {"messaging.system": "kafka", "messaging.batch.message_count": len(batch.traced)}
+        attributes: dict[str, str | int] = {
+            "messaging.system": "kafka",
+            "messaging.batch.message_count": len(batch.traced),
+        }
         with trace.get_tracer(__name__).start_as_current_span(
             "sink write", links=batch.traced, attributes=attributes
         ):
@@ -262,6 +267,18 @@ class Sink:
             raise
         turn.done()
 
+    def _complete_latest_batches(self) -> None:
+        """Runs on the turn's thread: give the marts any block a crash kept from them (batches.py)."""
+        turn = self._turn
+        assert turn is not None
+        try:
+            batch_ids = reinsert_latest(turn.client(), self.warehouse.database)
+        except BaseException as exc:
+            turn.release(exc)
+            raise
+        turn.done()
+        log.debug("sink: latest batches written again for the views that missed them: %s", batch_ids)
+
     def _write_in_turn(self, turn: WarehouseTurn, batch: Batch) -> None:
         db = self.warehouse.database
         fx = self._rates(turn)
@@ -299,7 +316,7 @@ class Sink:
             batch.committed_ms = [stamped[event_id] for event_id in by_id if event_id not in seen]
             batch.duplicates += len(by_id) - len(fresh)
             if fresh:
-                client.insert(f"{db}.stream_events", fresh, column_names=FACT_COLUMNS)
+                insert_batch(client, db, fresh, new_batch_id())
                 batch.inserted = len(fresh)
         if batch.dead:
             client.insert(f"{db}.stream_dead_letters", batch.dead, column_names=DEAD_LETTER_COLUMNS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -129,7 +130,7 @@ def filter_hotels(hotels: list[dict[str, Any]], f: Filters, nights: int) -> list
         rates = [r for r in hotel.get("rates", []) if _rate_matches(r, f, nights)]
         if rates:
             out.append({**hotel, "rates": rates, "best": rates[0]})
-    key = {
+    key: Callable[[dict[str, Any]], Any] = {
         "price": lambda h: Decimal(h["best"]["price"]["amount"]),
         "price_desc": lambda h: -Decimal(h["best"]["price"]["amount"]),
         "stars": lambda h: (-(h.get("stars") or 0), Decimal(h["best"]["price"]["amount"])),

@@ -30,7 +30,8 @@ _YESTERDAY = (
 
 SETTLE_YESTERDAY = (
     _YESTERDAY
-    & dg.AutomationCondition.cron_tick_passed(SETTLE_CRON).since_last_handled()
+    # Dagster types cron_tick_passed() for assets only and since_last_handled() for assets and checks
+    & dg.AutomationCondition.cron_tick_passed(SETTLE_CRON).since_last_handled()  # type: ignore[misc, operator]
     & dg.AutomationCondition.all_deps_updated_since_cron(SETTLE_CRON)
     & ~dg.AutomationCondition.in_progress()
 ).with_label(f"settle yesterday after {SETTLE_CRON} UTC, once the sink has landed new rows")

@@ -91,9 +91,11 @@ class HotelSuite:
         )  # fmt: skip
         outcome.success = bool(result.success)
         for item in result.results:
-            meta = item.expectation_config.meta or {}
+            config = item.expectation_config
+            assert config is not None, "a suite run's results carry their expectation"
+            meta = config.meta or {}
             reason, severity = meta["reason"], meta["severity"]
-            column = item.expectation_config.kwargs.get("column")
+            column = config.kwargs.get("column")
             res: dict[str, Any] = item.result or {}
             stat = outcome.stats.setdefault(
                 reason, ExpectationStat(reason, severity, _description(self.expectations, reason))
