@@ -75,6 +75,7 @@ def lifespan_for(settings: Settings, config: AppConfig) -> Callable[[FastAPI], A
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from redis.asyncio import Redis
 
+        from booking_api.tracing import traced
         from core.kv import open_store
         from core.ratehawk.client import RateHawkClient
         from core.search import open_search_index
@@ -83,8 +84,11 @@ def lifespan_for(settings: Settings, config: AppConfig) -> Callable[[FastAPI], A
         search = open_search_index(settings)
         redis = Redis.from_url(settings.redis_target, socket_timeout=2.0, socket_connect_timeout=2.0)
         # RateHawk's limits are per key: every API process and worker paces through one budget in Redis.
-        ratehawk = RateHawkClient.from_settings(
-            settings, shared_limits=True, transport=config.ratehawk_transport, timeout_s=30.0
+        ratehawk = traced(  # each supplier call a CLIENT span under the request's, with its latency
+            RateHawkClient.from_settings(
+                settings, shared_limits=True, transport=config.ratehawk_transport, timeout_s=30.0
+            ),
+            "ratehawk",
         )
         sagas = SagaStarter(settings, config.task_queue, config.booking_input)
 

@@ -6,8 +6,8 @@
   errors carry it as `trace_id` (problems.py).
 - `temporal_tracing()`: temporalio's OpenTelemetry interceptor, on the API's client and the worker, so
   the request's trace continues into the workflow and its activities (through Temporal headers).
-- `traced(client, "ratehawk")`: the worker's supplier and payment clients with a CLIENT span and a
-  latency observation around every call the activities make.
+- `traced(client, "ratehawk")`: the supplier client of the API (search, hotel page, prebook) and the
+  worker's supplier and payment clients, with a CLIENT span and a latency observation around every call.
 - `SagaOutcomes`: a worker interceptor counting finished sagas by outcome (`ibe_saga_outcomes_total`).
 
 Spans use the global tracer provider (`core.observability.init_process`); with none installed they cost
@@ -104,7 +104,7 @@ class _Traced:
 
 
 def traced(client: Any, service: str) -> Any:
-    """`client` with a CLIENT span (`<service> <method>`) around each call, for the worker's activities."""
+    """`client` with a CLIENT span (`<service> <method>`) around each call (the API's and the worker's supplier and payment clients)."""
     outbound_metrics()  # registered now: /metrics lists the family before the first call
     return _Traced(client, service)
 

@@ -166,3 +166,21 @@ async def test_ibe_worker_serves_saga_outcomes_on_its_metrics_port(
             f'ibe_outbound_call_seconds_count{{operation="{operation}",outcome="ok",service="{service}"}}'
         )
         assert metric(text, sample) == 1, sample
+
+
+async def test_the_apis_supplier_calls_are_client_spans_of_the_request(
+    sim_env: Any, spans: InMemorySpanExporter
+) -> None:
+    resp = await sim_env.api.client.post(
+        f"/v1/hotels/{TEST_HOTEL}/rates", json=stay([{"adults": 2}]), headers=sim_env.api.auth("search")
+    )
+    assert resp.status_code == 200, resp.text
+    found = in_trace(spans, resp.headers["X-Trace-Id"])
+    by_id = {s.context.span_id: s for s in found}
+    [call] = [s for s in found if s.name == "ratehawk hotel_page"]
+    assert call.kind == trace.SpanKind.CLIENT and call.attributes["peer.service"] == "ratehawk"
+    ancestors, span = [], call
+    while span.parent is not None and span.parent.span_id in by_id:
+        span = by_id[span.parent.span_id]
+        ancestors.append(span.name)
+    assert ancestors[-1] == "POST /v1/hotels/{hid}/rates", ancestors  # under the request's SERVER span
