@@ -36,12 +36,12 @@ class Platform:
 
 @contextmanager
 def bench_platform(prefix: str, process_ports: tuple[str, ...]) -> Iterator[Platform]:
-    from bench.booking import _free_port
     from core.config import Settings
     from core.stack import down, up
+    from core.stack.ports import free_port
 
     with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
-        ports = {name: _free_port() for name in (*STACK_PORTS, *process_ports)}
+        ports = {name: free_port() for name in (*STACK_PORTS, *process_ports)}
         stack = Settings(data_dir=Path(tmp), **ports)  # type: ignore[arg-type]
         platform = None
         try:

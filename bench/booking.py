@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -33,6 +32,8 @@ from typing import Any
 
 import httpx
 from temporalio import activity, workflow
+
+from core.stack.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 IBE = str(Path(sys.executable).parent / "ibe")
@@ -51,12 +52,6 @@ def bare_app() -> Any:
         return {"hotels": [{"hid": i, "name": "Hotel", "rates": []} for i in range(20)], "echo": len(body)}
 
     return app
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -294,7 +289,7 @@ def main(argv: list[str]) -> None:
             token, _ = create_api_key(
                 store, "bench", ["admin"], "bench", rate_per_minute=10_000_000, burst=100_000
             )
-        bare_port = _free_port()
+        bare_port = free_port()
         platform.spawn(
             [IBE, "simulator", "--hotels", str(HOTELS), "--seed", "1", "--no-rate-limits"],
             [IBE, "payments-simulator"],

@@ -11,7 +11,6 @@ import argparse
 import asyncio
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -25,16 +24,11 @@ from core.config import Settings
 from core.domain.events import encode_event
 from core.kv import Store, Transaction, open_store
 from core.stack import binaries, probes
+from core.stack.ports import free_port
 from core.warehouse import Warehouse, migrate
 from streaming.relay import Relay
 from streaming.sink import Sink
 from streaming.synthetic import journeys
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _start_tansu(port: int) -> subprocess.Popen[bytes]:
@@ -260,7 +254,7 @@ def main(argv: list[str]) -> None:
         _relay_child(args.relay_child, args.batch)
         return
 
-    port = _free_port()
+    port = free_port()
     broker = _start_tansu(port)
     bootstrap = f"127.0.0.1:{port}"
     try:

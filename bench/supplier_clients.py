@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import socket
 import tempfile
 import threading
 import time
@@ -21,6 +20,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
+
+from core.stack.ports import free_port
 
 
 def _stay():  # two adults, one room, 45 days ahead, 3 nights
@@ -50,12 +51,6 @@ def _finish(partner_order_id: str, payment):  # type: ignore[no-untyped-def]
             },
         }
     )
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @asynccontextmanager
@@ -118,7 +113,7 @@ def bench_dump(hotels: int) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-dump-") as tmp:
         dumps = Path(tmp) / "dumps"
         write_dumps(dumps, hotels, seed=1)
-        port = _free_port()
+        port = free_port()
         app = create_app(SimulatorConfig(hotels=hotels, seed=1, dump_dir=dumps))
         server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
         thread = threading.Thread(target=server.run, daemon=True)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,9 +23,8 @@ from chaos.nemesis import KillDone, unleash
 from chaos.schedule import Kill, kill_schedule
 from chaos.storm import TEST_HOTEL, Stay, Storm, StormReport
 from core.config import LOOPBACK, Settings, get_settings
+from core.stack.ports import service_ports_env
 
-PORTS = ("temporal_port", "temporal_ui_port", "temporal_http_port", "temporal_metrics_port", "kafka_port",
-         "redis_port", "dagster_port", "api_port", "simulator_port", "payments_port", "web_port")  # fmt: skip
 SAMPLE_EVERY_S = 0.25
 
 
@@ -57,15 +55,9 @@ class ChaosResult:
         return bool(self.verdicts) and all(v.passed for v in self.verdicts)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((LOOPBACK, 0))
-        return int(sock.getsockname()[1])
-
-
 def platform_env(data_dir: Path) -> dict[str, str]:
     """The run's settings as the environment its processes inherit: its folder, free ports, no limits."""
-    env = {f"IBE_{name.upper()}": str(_free_port()) for name in PORTS}
+    env = service_ports_env()
     env |= {"IBE_DATA_DIR": str(data_dir), "IBE_SIMULATOR_RATE_LIMITS": "false", "IBE_LOG_LEVEL": "WARNING"}
     for engine in ("KAFKA_BOOTSTRAP", "TEMPORAL_ADDRESS", "REDIS_URL", "CLICKHOUSE_URL", "FDB_CLUSTER_FILE"):
         os.environ.pop(f"IBE_{engine}", None)  # the run's own embedded engines, never a configured one

@@ -16,20 +16,26 @@ from pathlib import Path
 import pytest
 
 from core.config import Settings, get_settings
-from tests.servers import free_port
+from core.stack.ports import DEFAULT_RANGE, RANGE_VARIABLE, service_ports_env
 
-PORT_FIELDS = (
-    "temporal_port", "temporal_ui_port", "temporal_http_port", "temporal_metrics_port", "kafka_port",
-    "redis_port", "dagster_port", "api_port", "simulator_port", "payments_port", "web_port",
-)  # fmt: skip
 ENGINE_FIELDS = ("kafka_bootstrap", "temporal_address", "redis_url", "clickhouse_url", "search_url")
 # Every variable that names the FoundationDB cluster, as the settings read them.
 FDB_VARIABLES = tuple(Settings.model_fields["fdb_cluster_file"].validation_alias.choices)  # type: ignore[union-attr]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Each xdist worker picks ports from a slice of its own, so parallel workers never pick alike."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    low, high = DEFAULT_RANGE
+    span = (high - low + 1) // workers
+    first = low + int(worker.removeprefix("gw")) * span
+    os.environ[RANGE_VARIABLE] = f"{first}-{first + span - 1}"
+
+
 def isolated_env(data_dir: Path) -> dict[str, str]:
     env = {"IBE_DATA_DIR": str(data_dir)}
-    env.update({f"IBE_{name.upper()}": str(free_port()) for name in PORT_FIELDS})
+    env.update(service_ports_env())
     return env
 
 

@@ -6,8 +6,6 @@ Both wait until the server answers and always stop it, also when the test fails.
 from __future__ import annotations
 
 import os
-import random
-import socket
 import subprocess
 import sys
 import threading
@@ -19,25 +17,9 @@ from typing import Any
 
 import httpx
 
-_PORTS = random.SystemRandom()  # never reseeded: pytest-randomly seeds `random` alike in every worker
+from core.stack.ports import free_port
 
-
-def free_port() -> int:
-    """A free port below the kernel's ephemeral range.
-
-    Port 0 would hand out an ephemeral port, which any outgoing connection on the machine may take
-    before the service binds it (a restarted server then finds its port gone); picking at random
-    from 20000-32000 avoids that, and the bind check skips ports in use. The pick comes from the
-    OS's entropy, so parallel test workers never walk the same sequence of ports.
-    """
-    while True:
-        port = _PORTS.randint(20_000, 32_000)
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
+__all__ = ["Served", "free_port", "serve_in_thread"]
 
 
 @dataclass
