@@ -20,8 +20,9 @@ import httpx
 from chaos import invariants, marts
 from chaos.invariants import Verdict
 from chaos.nemesis import KillDone, unleash
+from chaos.sagas import describe_sagas
 from chaos.schedule import Kill, kill_schedule
-from chaos.storm import TEST_HOTEL, Stay, Storm, StormReport
+from chaos.storm import FINAL, TEST_HOTEL, Stay, Storm, StormReport
 from core.config import LOOPBACK, Settings, get_settings
 from core.stack.ports import service_ports_env
 
@@ -49,6 +50,7 @@ class ChaosResult:
     kills: list[KillDone] = field(default_factory=list)
     storm: StormReport | None = None
     verdicts: list[Verdict] = field(default_factory=list)
+    sagas: list[str] = field(default_factory=list)  # where each unfinished booking's saga stands
 
     @property
     def passed(self) -> bool:
@@ -171,6 +173,8 @@ def run(config: ChaosConfig, say: Callable[[str], None] = print) -> ChaosResult:
             key = {"Authorization": f"Bearer {settings.payments_api_key.get_secret_value()}"}
             ledger = {bid: http.get(f"{settings.payments_url}/v1/payments", params={"reference": bid},
                                     headers=key).json()["data"] for bid in final}  # fmt: skip
+        unfinished = [bid for bid, b in final.items() if b.state.value not in FINAL]
+        result.sagas = describe_sagas(settings, unfinished)
         with open_store(settings) as store:
             result.verdicts = [
                 invariants.stories_ended(report, final),
@@ -195,4 +199,6 @@ def run(config: ChaosConfig, say: Callable[[str], None] = print) -> ChaosResult:
         down(settings)
     for verdict in result.verdicts:
         say(verdict.line())
+    for line in result.sagas:
+        say(f"  unfinished saga {line}")
     return result

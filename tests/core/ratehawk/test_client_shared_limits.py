@@ -15,8 +15,8 @@ from core.config import Settings
 from core.ratehawk.client import RateHawkClient
 from core.ratehawk.ratelimit import Limit, SharedRateLimiter
 from core.stack import binaries
-from tests.conftest import free_port
 from tests.core.ratehawk.client_sim import simulated
+from tests.servers import free_port
 
 
 @pytest.fixture
